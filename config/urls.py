@@ -1,0 +1,15 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from config.api import api
+
+urlpatterns = [
+    path("", include("hanjiang.dashboards.urls")),
+    path("accounts/", include("hanjiang.accounts.urls")),
+    path("registry/", include("hanjiang.registry.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+]
+
+handler403 = "hanjiang.core.views.permission_denied"
+handler404 = "hanjiang.core.views.page_not_found"

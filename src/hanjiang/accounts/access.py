@@ -1,0 +1,58 @@
+"""Access decisions for pages and API operations, enforced on the server.
+
+Every view is wrapped in `public_page` or `roles_required`; the authorization test reads the
+`access_roles` attribute they leave on the view to know what was decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from hanjiang.accounts.models import Role
+from hanjiang.accounts.scoping import role_of
+from hanjiang.core.errors import DomainError, PermissionDeniedError
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+ALL_ROLES = frozenset(Role)
+PUBLIC = "public"
+
+
+def public_page(view: View) -> View:
+    view.access_roles = PUBLIC  # type: ignore[attr-defined]
+    return view
+
+
+def roles_required(*roles: Role) -> Callable[[View], View]:
+    """Signed-in users with one of `roles`; others are sent to sign in (anonymous) or refused."""
+    allowed = frozenset(roles) or ALL_ROLES
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if role_of(request.user) not in allowed:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.access_roles = allowed  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+def api_require(request: HttpRequest, roles: Iterable[Role]) -> Role:
+    """For API operations: the caller's role if it is one of `roles`, else a 403 domain error."""
+    role = role_of(request.user)
+    if role is None:
+        raise DomainError("not_authenticated", _("Sign in or send an API token."), status=401)
+    if role not in set(roles):
+        raise PermissionDeniedError("forbidden", _("Your role does not allow this operation."))
+    return role

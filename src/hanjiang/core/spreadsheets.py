@@ -1,0 +1,167 @@
+"""Reading and writing .xlsx tables with localized headers, shared by every module's imports.
+
+A sheet's first row holds the headers; each column is recognised by its Chinese or English
+header or by its field key, so that a template downloaded in either language can be uploaded.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from hanjiang.core.errors import ErrorItem, ValidationFailed
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str | Promise
+    required: bool = False
+    width: int = 18
+    import_only: bool = False
+    export_only: bool = False
+
+    def headers(self) -> set[str]:
+        names = {self.key}
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                names.add(str(self.label))
+        return {name.strip().lower() for name in names}
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_table(upload: Any, columns: Sequence[Column]) -> list[tuple[int, dict[str, str]]]:
+    """Rows of the first sheet as (Excel row number, {key: text}); blank rows are skipped.
+
+    Raises ValidationFailed for a file that is too large, not an .xlsx workbook, or whose
+    headers do not match `columns` (naming the column letter of each unknown header).
+    """
+    size = getattr(upload, "size", None)
+    if size is not None and size > settings.UPLOAD_MAX_BYTES:
+        raise ValidationFailed(
+            [
+                ErrorItem(
+                    "file_too_large",
+                    _("The file is larger than %(mb)d MB.")
+                    % {"mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)},
+                    field="file",
+                )
+            ]
+        )
+    try:
+        workbook = load_workbook(upload, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise ValidationFailed(
+            [ErrorItem("invalid_file", _("The file is not an Excel workbook (.xlsx)."), field="file")]
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header_row = next(rows, None)
+        if header_row is None:
+            raise ValidationFailed(
+                [ErrorItem("empty_file", _("The sheet is empty: no header row."), field="file")]
+            )
+        importable = [column for column in columns if not column.export_only]
+        ignored = [column for column in columns if column.export_only]
+        by_header = {header: column for column in importable for header in column.headers()}
+        ignored_headers = {header for column in ignored for header in column.headers()}
+        positions: dict[int, str] = {}
+        errors: list[ErrorItem] = []
+        for index, raw in enumerate(header_row):
+            header = cell_text(raw).lower()
+            if not header or header in ignored_headers:
+                continue
+            column = by_header.get(header)
+            if column is None:
+                errors.append(
+                    ErrorItem(
+                        "unknown_column",
+                        _("Column %(letter)s has an unknown header “%(header)s”.")
+                        % {"letter": get_column_letter(index + 1), "header": cell_text(raw)},
+                        field="file",
+                        row=1,
+                    )
+                )
+            elif column.key in positions.values():
+                errors.append(
+                    ErrorItem(
+                        "duplicate_column",
+                        _("Column %(letter)s repeats the column “%(header)s”.")
+                        % {"letter": get_column_letter(index + 1), "header": cell_text(raw)},
+                        field="file",
+                        row=1,
+                    )
+                )
+            else:
+                positions[index] = column.key
+        for column in importable:
+            if column.required and column.key not in positions.values():
+                errors.append(
+                    ErrorItem(
+                        "missing_column",
+                        _("The required column “%(header)s” is missing.") % {"header": column.label},
+                        field="file",
+                        row=1,
+                    )
+                )
+        if errors:
+            raise ValidationFailed(errors)
+        table: list[tuple[int, dict[str, str]]] = []
+        for number, values in enumerate(rows, start=2):
+            record = {
+                key: cell_text(values[index]) if index < len(values) else ""
+                for index, key in positions.items()
+            }
+            if any(record.values()):
+                table.append((number, record))
+        return table
+    finally:
+        workbook.close()
+
+
+def write_table(
+    title: str, columns: Sequence[Column], rows: Iterable[dict[str, Any]]
+) -> bytes:
+    """An .xlsx workbook with one sheet: bold headers in the active language, text cells."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = title[:31]
+    exported = [column for column in columns if not column.import_only]
+    sheet.append([str(column.label) for column in exported])
+    fill = PatternFill("solid", fgColor="DDE7F3")
+    for index, column in enumerate(exported, start=1):
+        cell = sheet.cell(row=1, column=index)
+        cell.font = Font(bold=True, color="C00000" if column.required else "000000")
+        cell.fill = fill
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    for row in rows:
+        sheet.append([row.get(column.key, "") for column in exported])
+    # Codes are text: keep leading digits and stop Excel from turning them into numbers.
+    for row_cells in sheet.iter_rows(min_row=2):
+        for cell in row_cells:
+            cell.number_format = "@"
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

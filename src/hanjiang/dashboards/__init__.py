@@ -1,0 +1,1 @@
+"""Pages that read across modules: the home page and its map, the audit trail."""

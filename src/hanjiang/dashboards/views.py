@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import datetime
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from hanjiang.accounts.access import public_page, roles_required
+from hanjiang.accounts.models import Role
+from hanjiang.accounts.scoping import scope_of
+from hanjiang.core.models import AuditAction
+from hanjiang.core.selectors import audit_list as select_audit_entries
+from hanjiang.core.selectors import audit_models
+from hanjiang.registry.models import CURRENT_EDITION, Division, DivisionLevel
+from hanjiang.registry.permissions import can_view_division
+from hanjiang.registry.selectors import division_counts
+
+
+def _date(value: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@public_page
+def home(request: HttpRequest) -> HttpResponse:
+    scope = scope_of(request.user)
+    counties = Division.objects.filter(level=DivisionLevel.COUNTY).order_by("code")
+    own_county = scope.county_prefix
+    rows = []
+    for county in counties:
+        counts = division_counts(division=county, edition=CURRENT_EDITION)
+        visible = can_view_division(scope, county)
+        rows.append(
+            {
+                "name": county.name,
+                "code": county.short_code,
+                "kind": county.get_kind_display(),
+                "townships": counts.townships,
+                "communities": counts.communities,
+                "villages": counts.villages,
+                "url": reverse("registry:division-detail", args=[county.code]) if visible else "",
+                "highlighted": bool(own_county) and county.short_code == own_county,
+            }
+        )
+    map_data = [
+        {"name": row["name"], "code": row["code"], "url": row["url"], "highlighted": row["highlighted"]}
+        for row in rows
+    ]
+    return render(
+        request,
+        "dashboards/home.html",
+        {"counties": rows, "map_data": map_data, "edition": CURRENT_EDITION},
+    )
+
+
+@roles_required(Role.CITY_ADMIN, Role.REVIEWER)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    filters = {
+        "actor": request.GET.get("actor", "").strip(),
+        "model": request.GET.get("model", ""),
+        "action": request.GET.get("action", ""),
+        "object_id": request.GET.get("object_id", "").strip(),
+        "since": _date(request.GET.get("since", "")),
+        "until": _date(request.GET.get("until", "")),
+    }
+    app_label, _dot, model = str(filters["model"]).partition(".")
+    entries = select_audit_entries(
+        actor=str(filters["actor"]),
+        app_label=app_label,
+        model=model,
+        action=str(filters["action"]),
+        object_id=str(filters["object_id"]),
+        since=filters["since"],  # type: ignore[arg-type]
+        until=filters["until"],  # type: ignore[arg-type]
+    )
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "dashboards/audit_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "models": [f"{label}.{name}" for label, name in audit_models()],
+            "actions": AuditAction.choices,
+        },
+    )

@@ -1,0 +1,1 @@
+"""Master data: administrative divisions, functional zones and organisations."""
