@@ -9,8 +9,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from hanjiang.accounts.access import public_page
 from hanjiang.accounts.api import router as accounts_router
-from hanjiang.accounts.api_auth import api_auth
+from hanjiang.accounts.api_auth import roles_auth
 from hanjiang.core.errors import DomainError, ErrorItem, error_body
 from hanjiang.dashboards.api import router as dashboards_router
 from hanjiang.registry.api import router as registry_router
@@ -24,8 +25,9 @@ api = NinjaAPI(
         "Every error answers with {status, code, field, message, errors[]}; messages follow "
         "Accept-Language (zh-hans default, en)."
     ),
-    auth=api_auth,
+    auth=roles_auth(),
     urls_namespace="api-1.0.0",
+    docs_decorator=public_page,
 )
 api.add_router("/", accounts_router)
 api.add_router("/", registry_router)

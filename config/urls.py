@@ -1,13 +1,13 @@
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from config.api import api
+from hanjiang.dashboards.views import switch_language
 
 urlpatterns = [
     path("", include("hanjiang.dashboards.urls")),
     path("accounts/", include("hanjiang.accounts.urls")),
     path("registry/", include("hanjiang.registry.urls")),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", switch_language, name="set_language"),
     path("api/v1/", api.urls),
 ]
 

@@ -6,20 +6,19 @@ Every view is wrapped in `public_page` or `roles_required`; the authorization te
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext_lazy as _
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import role_of
-from hanjiang.core.errors import DomainError, PermissionDeniedError
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 ALL_ROLES = frozenset(Role)
 PUBLIC = "public"
 
@@ -35,7 +34,7 @@ def roles_required(*roles: Role) -> Callable[[View], View]:
 
     def decorate(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if role_of(request.user) not in allowed:
@@ -46,13 +45,3 @@ def roles_required(*roles: Role) -> Callable[[View], View]:
         return wrapped  # type: ignore[return-value]
 
     return decorate
-
-
-def api_require(request: HttpRequest, roles: Iterable[Role]) -> Role:
-    """For API operations: the caller's role if it is one of `roles`, else a 403 domain error."""
-    role = role_of(request.user)
-    if role is None:
-        raise DomainError("not_authenticated", _("Sign in or send an API token."), status=401)
-    if role not in set(roles):
-        raise PermissionDeniedError("forbidden", _("Your role does not allow this operation."))
-    return role

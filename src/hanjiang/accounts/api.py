@@ -1,14 +1,15 @@
-from __future__ import annotations
+from typing import cast
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from ninja import Router
+from ninja.responses import Status
 
 from hanjiang.accounts import selectors, services
-from hanjiang.accounts.access import api_require
+from hanjiang.accounts.api_auth import roles_auth
 from hanjiang.accounts.models import ApiToken, Role, User
 from hanjiang.accounts.schemas import MeOut, TokenCreatedOut, TokenIn, TokenOut
 from hanjiang.accounts.scoping import role_of
-from ninja import Router
 
 router = Router(tags=["accounts"])
 ANY_ROLE = tuple(Role)
@@ -27,38 +28,45 @@ def _token_out(token: ApiToken) -> dict[str, object]:
 
 
 def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
+    return cast(User, request.user)
 
 
-@router.get("/me", response=MeOut, summary="Who am I: role and scope")
+@router.get("/me", response=MeOut, summary="Who am I: role and scope", auth=roles_auth(*ANY_ROLE))
 def me(request: HttpRequest) -> dict[str, object]:
-    api_require(request, ANY_ROLE)
     user = _user(request)
     role = role_of(user)
     return {
         "username": user.username,
         "role": role.value if role else None,
-        "county_code": user.county.code if user.county_id else None,
+        "county_code": user.county.code if user.county else None,
         "organisation_id": user.organisation_id,
     }
 
 
-@router.get("/tokens", response=list[TokenOut], summary="List API tokens")
+@router.get(
+    "/tokens", response=list[TokenOut], summary="List API tokens", auth=roles_auth(*ANY_ROLE)
+)
 def token_list(request: HttpRequest) -> list[dict[str, object]]:
-    api_require(request, ANY_ROLE)
     return [_token_out(token) for token in selectors.token_list(actor=_user(request))]
 
 
-@router.post("/tokens", response={201: TokenCreatedOut}, summary="Create an API token")
-def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
-    api_require(request, ANY_ROLE)
+@router.post(
+    "/tokens",
+    response={201: TokenCreatedOut},
+    summary="Create an API token",
+    auth=roles_auth(*ANY_ROLE),
+)
+def token_create(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     token, key = services.token_create(actor=_user(request), user=_user(request), name=payload.name)
-    return 201, {**_token_out(token), "key": key}
+    return Status(201, {**_token_out(token), "key": key})
 
 
-@router.delete("/tokens/{token_id}", response=TokenOut, summary="Revoke an API token")
+@router.delete(
+    "/tokens/{token_id}",
+    response=TokenOut,
+    summary="Revoke an API token",
+    auth=roles_auth(*ANY_ROLE),
+)
 def token_revoke(request: HttpRequest, token_id: int) -> dict[str, object]:
-    api_require(request, ANY_ROLE)
     token = get_object_or_404(selectors.token_list(actor=_user(request)), pk=token_id)
     return _token_out(services.token_revoke(actor=_user(request), token=token))

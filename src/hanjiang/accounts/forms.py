@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -25,10 +25,12 @@ class UserCreateForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    county = forms.ModelChoiceField(label=_("County"), queryset=None, required=False)  # type: ignore[arg-type]
-    organisation = forms.ModelChoiceField(
+    county: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("County"), queryset=None, required=False
+    )
+    organisation: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Organisation"),
-        queryset=None,  # type: ignore[arg-type]
+        queryset=None,
         required=False,
     )
     password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput)
@@ -38,10 +40,8 @@ class UserCreateForm(forms.Form):
         # The scope targets live in the registry; reach them through the relations, not imports.
         division_model = User._meta.get_field("county").related_model
         organisation_model = User._meta.get_field("organisation").related_model
-        county_field = self.fields["county"]
-        organisation_field = self.fields["organisation"]
-        assert isinstance(county_field, forms.ModelChoiceField)
-        assert isinstance(organisation_field, forms.ModelChoiceField)
+        county_field = cast("forms.ModelChoiceField[Any]", self.fields["county"])
+        organisation_field = cast("forms.ModelChoiceField[Any]", self.fields["organisation"])
         county_field.queryset = division_model._default_manager.filter(  # type: ignore[union-attr]
             level="county"
         ).order_by("code")

@@ -60,7 +60,7 @@ class User(AbstractUser):
         return f"{full_name} ({self.username})" if full_name else self.username
 
 
-TOKEN_PREFIX = "hj_"
+TOKEN_PREFIX = "hj_"  # noqa: S105 - a marker, not a secret
 
 
 def hash_token(key: str) -> str:

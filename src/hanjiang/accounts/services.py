@@ -52,9 +52,7 @@ def user_create(
     if role not in Role.values:
         errors.append(ErrorItem("invalid_choice", _("Unknown role."), field="role"))
     if role == Role.COUNTY_OFFICER and county_id is None:
-        errors.append(
-            ErrorItem("required", _("A county officer needs a county."), field="county")
-        )
+        errors.append(ErrorItem("required", _("A county officer needs a county."), field="county"))
     if role == Role.ENTERPRISE and organisation_id is None:
         errors.append(
             ErrorItem(
@@ -132,6 +130,10 @@ def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         audit_record(
-            actor=actor, action=AuditAction.UPDATE, instance=token, before=before, after=snapshot(token)
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=token,
+            before=before,
+            after=snapshot(token),
         )
     return token

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
@@ -29,19 +31,19 @@ sign_out = public_page(auth_views.LogoutView.as_view())
 
 @roles_required()
 def token_list(request: HttpRequest) -> HttpResponse:
-    assert isinstance(request.user, User)
+    user = cast(User, request.user)
     new_key: str | None = None
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             _token, new_key = services.token_create(
-                actor=request.user, user=request.user, name=form.cleaned_data["name"]
+                actor=user, user=user, name=form.cleaned_data["name"]
             )
         except DomainError as error:
             add_domain_errors(form, error)
         else:
             form = TokenForm()
-    tokens = selectors.token_list(actor=request.user)
+    tokens = selectors.token_list(actor=user)
     return render(
         request,
         "accounts/tokens.html",
@@ -52,10 +54,10 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @roles_required()
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    assert isinstance(request.user, User)
-    token = get_object_or_404(selectors.token_list(actor=request.user), pk=token_id)
+    user = cast(User, request.user)
+    token = get_object_or_404(selectors.token_list(actor=user), pk=token_id)
     try:
-        services.token_revoke(actor=request.user, token=token)
+        services.token_revoke(actor=user, token=token)
     except DomainError as error:
         messages.error(request, str(error))
     else:
@@ -85,5 +87,3 @@ def user_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("User %(name)s created.") % {"name": user.username})
             return redirect("accounts:users")
     return render(request, "accounts/users.html", {"users": selectors.user_list(), "form": form})
-
-

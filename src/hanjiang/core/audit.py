@@ -25,7 +25,9 @@ def _json_value(value: Any) -> JsonValue:
     return value
 
 
-def snapshot(instance: models.Model, extra: Mapping[str, Any] | None = None) -> dict[str, JsonValue]:
+def snapshot(
+    instance: models.Model, extra: Mapping[str, Any] | None = None
+) -> dict[str, JsonValue]:
     """The record's concrete field values as JSON (foreign keys by id), plus `extra` values."""
     data: dict[str, JsonValue] = {}
     for field in instance._meta.concrete_fields:

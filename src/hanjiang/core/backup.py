@@ -1,4 +1,4 @@
-"""Backing up and restoring the database: SQLite's online backup, pg_dump/pg_restore for PostgreSQL."""
+"""Database backup and restore: SQLite's online backup API, pg_dump/pg_restore for PostgreSQL."""
 
 from __future__ import annotations
 

@@ -21,7 +21,11 @@ class ErrorItem:
     row: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"code": self.code, "field": self.field, "message": str(self.message)}
+        body: dict[str, Any] = {
+            "code": self.code,
+            "field": self.field,
+            "message": str(self.message),
+        }
         if self.row is not None:
             body["row"] = self.row
         return body

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 
 
 class SecurityHeadersMiddleware:
-    """Headers Django's SecurityMiddleware does not set: CSP and a restrictive Permissions-Policy."""
+    """Headers Django's SecurityMiddleware does not set: CSP and a Permissions-Policy."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -10,7 +10,7 @@ import io
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.utils import translation
@@ -20,6 +20,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.worksheet import Worksheet
 
 from hanjiang.core.errors import ErrorItem, ValidationFailed
 
@@ -71,7 +72,11 @@ def read_table(upload: Any, columns: Sequence[Column]) -> list[tuple[int, dict[s
         workbook = load_workbook(upload, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
         raise ValidationFailed(
-            [ErrorItem("invalid_file", _("The file is not an Excel workbook (.xlsx)."), field="file")]
+            [
+                ErrorItem(
+                    "invalid_file", _("The file is not an Excel workbook (.xlsx)."), field="file"
+                )
+            ]
         ) from None
     try:
         sheet = workbook.worksheets[0]
@@ -119,7 +124,8 @@ def read_table(upload: Any, columns: Sequence[Column]) -> list[tuple[int, dict[s
                 errors.append(
                     ErrorItem(
                         "missing_column",
-                        _("The required column “%(header)s” is missing.") % {"header": column.label},
+                        _("The required column “%(header)s” is missing.")
+                        % {"header": column.label},
                         field="file",
                         row=1,
                     )
@@ -139,13 +145,10 @@ def read_table(upload: Any, columns: Sequence[Column]) -> list[tuple[int, dict[s
         workbook.close()
 
 
-def write_table(
-    title: str, columns: Sequence[Column], rows: Iterable[dict[str, Any]]
-) -> bytes:
+def write_table(title: str, columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> bytes:
     """An .xlsx workbook with one sheet: bold headers in the active language, text cells."""
     workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
+    sheet = cast(Worksheet, workbook.active)
     sheet.title = title[:31]
     exported = [column for column in columns if not column.import_only]
     sheet.append([str(column.label) for column in exported])

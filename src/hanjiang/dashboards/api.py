@@ -1,14 +1,12 @@
-from __future__ import annotations
-
 import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from hanjiang.accounts.access import api_require
+from hanjiang.accounts.api_auth import roles_auth
 from hanjiang.accounts.models import Role
 from hanjiang.core.models import AuditEntry
 from hanjiang.core.selectors import audit_list
@@ -40,8 +38,12 @@ class AuditEntryOut(Schema):
     after: dict[str, Any] | None
 
 
-@router.get("/audit", response=list[AuditEntryOut], summary="The audit trail, newest first")
+@router.get(
+    "/audit",
+    response=list[AuditEntryOut],
+    summary="The audit trail, newest first",
+    auth=roles_auth(Role.CITY_ADMIN, Role.REVIEWER),
+)
 @paginate(LimitOffsetPagination)
 def audit_entries(request: HttpRequest, filters: Query[AuditFilter]) -> QuerySet[AuditEntry]:
-    api_require(request, (Role.CITY_ADMIN, Role.REVIEWER))
     return audit_list(**filters.dict())

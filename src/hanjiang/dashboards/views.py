@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.i18n import set_language
 
 from hanjiang.accounts.access import public_page, roles_required
 from hanjiang.accounts.models import Role
@@ -23,6 +24,12 @@ def _date(value: str) -> datetime.date | None:
         return datetime.date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+@public_page
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch (POST language, next), open to everyone."""
+    return set_language(request)
 
 
 @public_page
@@ -47,7 +54,12 @@ def home(request: HttpRequest) -> HttpResponse:
             }
         )
     map_data = [
-        {"name": row["name"], "code": row["code"], "url": row["url"], "highlighted": row["highlighted"]}
+        {
+            "name": row["name"],
+            "code": row["code"],
+            "url": row["url"],
+            "highlighted": row["highlighted"],
+        }
         for row in rows
     ]
     return render(

@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from dataclasses import asdict
 
 from django.db.models import QuerySet
@@ -7,8 +5,9 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status
 
-from hanjiang.accounts.access import api_require
+from hanjiang.accounts.api_auth import roles_auth
 from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.errors import PermissionDeniedError
@@ -59,24 +58,33 @@ def _visible_division(request: HttpRequest, code: str) -> Division:
     return division
 
 
-@router.get("/divisions", response=list[DivisionOut], summary="Search divisions by name or code")
+@router.get(
+    "/divisions",
+    response=list[DivisionOut],
+    summary="Search divisions by name or code",
+    auth=roles_auth(*ANY_ROLE),
+)
 @paginate(LimitOffsetPagination)
 def division_list(request: HttpRequest, filters: Query[DivisionFilter]) -> QuerySet[Division]:
-    api_require(request, ANY_ROLE)
     return selectors.division_search(
         scope=scope_of(request.user), query=filters.q, level=filters.level, edition=filters.edition
     ).prefetch_related("editions")
 
 
-@router.get("/divisions/{code}", response=DivisionOut, summary="One division")
+@router.get(
+    "/divisions/{code}", response=DivisionOut, summary="One division", auth=roles_auth(*ANY_ROLE)
+)
 def division_detail(request: HttpRequest, code: str) -> Division:
-    api_require(request, ANY_ROLE)
     return _visible_division(request, code)
 
 
-@router.get("/divisions/{code}/children", response=list[DivisionOut], summary="Subdivisions")
+@router.get(
+    "/divisions/{code}/children",
+    response=list[DivisionOut],
+    summary="Subdivisions",
+    auth=roles_auth(*ANY_ROLE),
+)
 def division_children(request: HttpRequest, code: str) -> QuerySet[Division]:
-    api_require(request, ANY_ROLE)
     division = _visible_division(request, code)
     return (
         Division.objects.filter(parent=division)
@@ -86,9 +94,13 @@ def division_children(request: HttpRequest, code: str) -> QuerySet[Division]:
     )
 
 
-@router.get("/areas", response=list[AreaOut], summary="Functional zones and their coverage")
+@router.get(
+    "/areas",
+    response=list[AreaOut],
+    summary="Functional zones and their coverage",
+    auth=roles_auth(*ANY_ROLE),
+)
 def area_list(request: HttpRequest) -> list[dict[str, object]]:
-    api_require(request, ANY_ROLE)
     return [
         {
             "code": area.code,
@@ -109,12 +121,16 @@ def area_list(request: HttpRequest) -> list[dict[str, object]]:
     ]
 
 
-@router.get("/organisations", response=list[OrganisationOut], summary="Organisations in scope")
+@router.get(
+    "/organisations",
+    response=list[OrganisationOut],
+    summary="Organisations in scope",
+    auth=roles_auth(*ANY_ROLE),
+)
 @paginate(LimitOffsetPagination)
 def organisation_list(
     request: HttpRequest, filters: Query[OrganisationFilter]
 ) -> QuerySet[Organisation]:
-    api_require(request, ANY_ROLE)
     return selectors.organisation_list(
         scope=scope_of(request.user),
         query=filters.q,
@@ -134,32 +150,40 @@ def _organisation(request: HttpRequest, organisation_id: int) -> Organisation:
     return organisation
 
 
-@router.post("/organisations", response={201: OrganisationOut}, summary="Register an organisation")
-def organisation_create(
-    request: HttpRequest, payload: OrganisationIn
-) -> tuple[int, Organisation]:
-    api_require(request, REGISTRARS)
+@router.post(
+    "/organisations",
+    response={201: OrganisationOut},
+    summary="Register an organisation",
+    auth=roles_auth(*REGISTRARS),
+)
+def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Status[Organisation]:
     organisation = services.organisation_create(
         actor=request.user,
         data=services.OrganisationInput(**payload.dict()),
         channel=AuditChannel.API,
     )
-    return 201, _organisation(request, organisation.pk)
+    return Status(201, _organisation(request, organisation.pk))
 
 
-@router.get("/organisations/{organisation_id}", response=OrganisationOut, summary="One organisation")
+@router.get(
+    "/organisations/{organisation_id}",
+    response=OrganisationOut,
+    summary="One organisation",
+    auth=roles_auth(*ANY_ROLE),
+)
 def organisation_detail(request: HttpRequest, organisation_id: int) -> Organisation:
-    api_require(request, ANY_ROLE)
     return _organisation(request, organisation_id)
 
 
 @router.patch(
-    "/organisations/{organisation_id}", response=OrganisationOut, summary="Change an organisation"
+    "/organisations/{organisation_id}",
+    response=OrganisationOut,
+    summary="Change an organisation",
+    auth=roles_auth(*REGISTRARS, Role.ENTERPRISE),
 )
 def organisation_update(
     request: HttpRequest, organisation_id: int, payload: OrganisationPatch
 ) -> Organisation:
-    api_require(request, (*REGISTRARS, Role.ENTERPRISE))
     organisation = _organisation(request, organisation_id)
     current = services.OrganisationInput(
         uscc=organisation.uscc,
@@ -180,12 +204,16 @@ def organisation_update(
     return _organisation(request, organisation_id)
 
 
-@router.delete("/organisations/{organisation_id}", response={204: None}, summary="Delete")
-def organisation_delete(request: HttpRequest, organisation_id: int) -> tuple[int, None]:
-    api_require(request, REGISTRARS)
+@router.delete(
+    "/organisations/{organisation_id}",
+    response={204: None},
+    summary="Delete",
+    auth=roles_auth(*REGISTRARS),
+)
+def organisation_delete(request: HttpRequest, organisation_id: int) -> Status[None]:
     services.organisation_delete(
         actor=request.user,
         organisation=_organisation(request, organisation_id),
         channel=AuditChannel.API,
     )
-    return 204, None
+    return Status(204, None)

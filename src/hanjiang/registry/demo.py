@@ -56,7 +56,7 @@ def demo_load() -> list[DemoLogin]:
             channel=AuditChannel.CLI,
             check_password=False,
         )
-        created.append(DemoLogin("admin", secret, Role.CITY_ADMIN.label, "襄阳市"))
+        created.append(DemoLogin("admin", secret, str(Role.CITY_ADMIN.label), "襄阳市"))
     county = Division.objects.get(code=DEMO_COUNTY)
     organisation = Organisation.objects.filter(uscc=demo_uscc()).first()
     if organisation is None:
@@ -89,5 +89,5 @@ def demo_load() -> list[DemoLogin]:
             check_password=False,
             **scope,  # type: ignore[arg-type]
         )
-        created.append(DemoLogin(username, secret, role.label, scope_label))
+        created.append(DemoLogin(username, secret, str(role.label), scope_label))
     return created

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -23,9 +23,13 @@ class OrganisationForm(forms.Form):
     contact_person = forms.CharField(label=_("Contact person"), max_length=100, required=False)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=50, required=False)
     email = forms.CharField(label=_("Email"), max_length=254, required=False)
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
-    def __init__(self, *args: Any, scope: Scope, instance: Organisation | None = None, **kwargs: Any):
+    def __init__(
+        self, *args: Any, scope: Scope, instance: Organisation | None = None, **kwargs: Any
+    ):
         if instance is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "uscc": instance.uscc,
@@ -45,13 +49,14 @@ class OrganisationForm(forms.Form):
         if instance is not None:
             divisions = divisions | division_queryset(scope).filter(pk=instance.division_id)
         choices = [
-            (division.code, f"{'　' * (['city', 'county', 'township', 'village'].index(division.level))}"
-             f"{division.name} {division.short_code}")
+            (
+                division.code,
+                f"{'　' * (['city', 'county', 'township', 'village'].index(division.level))}"
+                f"{division.name} {division.short_code}",
+            )
             for division in divisions.order_by("code")
         ]
-        division_field = self.fields["division_code"]
-        assert isinstance(division_field, forms.ChoiceField)
-        division_field.choices = choices
+        cast(forms.ChoiceField, self.fields["division_code"]).choices = choices
         if scope.role == Role.ENTERPRISE:
             self.fields["uscc"].disabled = True
             self.fields["division_code"].disabled = True

@@ -116,7 +116,7 @@ class Area(TimeStampedModel):
     name_en = models.CharField(_("English name"), max_length=150, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=AreaKind.choices)
     note = models.TextField(_("note"), blank=True)
-    divisions = models.ManyToManyField(
+    divisions: models.ManyToManyField[Division, AreaDivision] = models.ManyToManyField(
         Division, through="AreaDivision", verbose_name=_("divisions"), related_name="areas"
     )
 

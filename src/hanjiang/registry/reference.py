@@ -176,7 +176,9 @@ def areas_load(data_dir: Path = DATA_DIR) -> int:
                 },
             )
             codes = [full_code(code) for code in row["division_codes"].split(";") if code]
-            basis = row["basis"] if row["basis"] in MappingBasis.values else MappingBasis.APPROXIMATE
+            basis = (
+                row["basis"] if row["basis"] in MappingBasis.values else MappingBasis.APPROXIMATE
+            )
             for division in Division.objects.filter(code__in=codes):
                 AreaDivision.objects.get_or_create(
                     area=area, division=division, defaults={"basis": basis}

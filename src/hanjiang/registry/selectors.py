@@ -70,7 +70,9 @@ def division_search(
         if query.isdigit():
             divisions = divisions.filter(Q(code__startswith=query) | Q(short_code=query))
         else:
-            divisions = divisions.filter(Q(name__icontains=query) | Q(editions__name__icontains=query))
+            divisions = divisions.filter(
+                Q(name__icontains=query) | Q(editions__name__icontains=query)
+            )
     if level:
         divisions = divisions.filter(level=level)
     if edition:

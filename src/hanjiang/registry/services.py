@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext_lazy as _
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc as uscc_standard
@@ -20,7 +21,7 @@ from stdnum.cn import uscc as uscc_standard
 from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import Scope, scope_of
 from hanjiang.core.audit import audit_record, snapshot
-from hanjiang.core.errors import ErrorItem, PermissionDeniedError, ValidationFailed
+from hanjiang.core.errors import DomainError, ErrorItem, PermissionDeniedError, ValidationFailed
 from hanjiang.core.models import AuditAction, AuditChannel
 from hanjiang.registry.models import Division, Organisation, OrganisationKind, OrganisationTag
 from hanjiang.registry.permissions import (
@@ -158,9 +159,7 @@ def _validate(
             )
         )
     if not cleaned.kinds:
-        errors.append(
-            ErrorItem("required", _("Give at least one kind."), field="kinds", row=row)
-        )
+        errors.append(ErrorItem("required", _("Give at least one kind."), field="kinds", row=row))
     division: Division | None = None
     normalized = normalize_division_code(cleaned.division_code)
     if normalized is None:
@@ -236,7 +235,9 @@ def _set_kinds(organisation: Organisation, kinds: Sequence[str]) -> None:
     organisation.tags.exclude(kind__in=kinds).delete()
     present = set(organisation.tags.values_list("kind", flat=True))
     OrganisationTag.objects.bulk_create(
-        OrganisationTag(organisation=organisation, kind=kind) for kind in kinds if kind not in present
+        OrganisationTag(organisation=organisation, kind=kind)
+        for kind in kinds
+        if kind not in present
     )
     # Drop the prefetch cache so the snapshot reads the new kinds.
     getattr(organisation, "_prefetched_objects_cache", {}).pop("tags", None)
@@ -255,9 +256,8 @@ def organisation_create(
     if scope.role not in {Role.CITY_ADMIN, Role.COUNTY_OFFICER}:
         raise PermissionDeniedError("forbidden", _("Your role may not register organisations."))
     cleaned, division, errors = _validate(data, scope=scope, existing=None, row=None)
-    if errors:
+    if errors or division is None:
         raise ValidationFailed(errors)
-    assert division is not None
     with transaction.atomic():
         organisation = Organisation()
         _apply(organisation, cleaned, division)
@@ -286,9 +286,8 @@ def organisation_update(
     if not can_edit_organisation(scope, organisation):
         raise PermissionDeniedError("forbidden", _("You may not change this organisation."))
     cleaned, division, errors = _validate(data, scope=scope, existing=organisation, row=None)
-    if errors:
+    if errors or division is None:
         raise ValidationFailed(errors)
-    assert division is not None
     with transaction.atomic():
         before = _organisation_snapshot(organisation)
         _apply(organisation, cleaned, division)
@@ -313,17 +312,28 @@ def organisation_delete(
     scope = scope_of(actor)
     if not can_delete_organisation(scope, organisation):
         raise PermissionDeniedError("forbidden", _("You may not delete this organisation."))
-    with transaction.atomic():
-        before = _organisation_snapshot(organisation)
-        audit_record(
-            actor=actor,
-            action=AuditAction.DELETE,
-            instance=organisation,
-            before=before,
-            after=None,
-            channel=channel,
-        )
-        organisation.delete()
+    try:
+        with transaction.atomic():
+            before = _organisation_snapshot(organisation)
+            audit_record(
+                actor=actor,
+                action=AuditAction.DELETE,
+                instance=organisation,
+                before=before,
+                after=None,
+                channel=channel,
+            )
+            organisation.delete()
+    except ProtectedError as error:
+        raise DomainError(
+            "in_use",
+            _(
+                "“%(name)s” cannot be deleted: %(count)d other records refer to it "
+                "(such as user accounts). Reassign or remove them first."
+            )
+            % {"name": organisation.name, "count": len(error.protected_objects)},
+            status=409,
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -349,7 +359,8 @@ def organisations_import(
     seen: dict[str, int] = {}
     existing_by_code = {
         organisation.uscc: organisation
-        for organisation in Organisation.objects.select_related("division").prefetch_related("tags")
+        for organisation in Organisation.objects.select_related("division")
+        .prefetch_related("tags")
         .filter(uscc__in=[uscc_standard.compact(data.uscc or "") for _row, data in rows])
     }
     for row, data in rows:
@@ -391,6 +402,9 @@ def organisations_import(
                 updated += 1
                 if not dry_run:
                     organisation_update(
-                        actor=actor, organisation=existing, data=cleaned, channel=AuditChannel.IMPORT
+                        actor=actor,
+                        organisation=existing,
+                        data=cleaned,
+                        channel=AuditChannel.IMPORT,
                     )
     return ImportResult(created=created, updated=updated, unchanged=unchanged)

@@ -13,8 +13,16 @@ urlpatterns = [
     path("organisations/export.xlsx", views.organisation_export, name="organisation-export"),
     path("organisations/template.xlsx", views.organisation_template, name="organisation-template"),
     path("organisations/import/", views.organisation_import, name="organisation-import"),
-    path("organisations/<int:organisation_id>/", views.organisation_detail, name="organisation-detail"),
-    path("organisations/<int:organisation_id>/edit/", views.organisation_edit, name="organisation-edit"),
+    path(
+        "organisations/<int:organisation_id>/",
+        views.organisation_detail,
+        name="organisation-detail",
+    ),
+    path(
+        "organisations/<int:organisation_id>/edit/",
+        views.organisation_edit,
+        name="organisation-edit",
+    ),
     path(
         "organisations/<int:organisation_id>/delete/",
         views.organisation_delete,

@@ -10,8 +10,19 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hanjiang.core.selectors import audit_list
 
-FIELDS = ["id", "at", "actor_label", "channel", "action", "app_label", "model", "object_id",
-          "object_repr", "before", "after"]
+FIELDS = [
+    "id",
+    "at",
+    "actor_label",
+    "channel",
+    "action",
+    "app_label",
+    "model",
+    "object_id",
+    "object_repr",
+    "before",
+    "after",
+]
 
 
 def _date(value: str) -> datetime.date:
@@ -29,7 +40,9 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", help="File to write (default: standard output)")
         parser.add_argument("--since", type=_date, help="First day, YYYY-MM-DD")
         parser.add_argument("--until", type=_date, help="Last day, YYYY-MM-DD")
-        parser.add_argument("--model", default="", help="app_label.model, e.g. registry.organisation")
+        parser.add_argument(
+            "--model", default="", help="app_label.model, e.g. registry.organisation"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         app_label, _dot, model = options["model"].partition(".")

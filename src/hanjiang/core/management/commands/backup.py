@@ -16,8 +16,10 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", help="Backup file (default: var/backups/…)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        target = Path(options["output"]) if options["output"] else default_backup_path(
-            Path(settings.BACKUP_DIR)
+        target = (
+            Path(options["output"])
+            if options["output"]
+            else default_backup_path(Path(settings.BACKUP_DIR))
         )
         try:
             written = backup_database(target)

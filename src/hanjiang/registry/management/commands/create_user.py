@@ -15,7 +15,10 @@ from hanjiang.registry.selectors import normalize_division_code
 
 
 class Command(BaseCommand):
-    help = "Create a user with one role; a county officer needs --county, an enterprise user --organisation."
+    help = (
+        "Create a user with one role; a county officer needs --county, "
+        "an enterprise user --organisation."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")

@@ -13,8 +13,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = divisions_load()
         areas = areas_load()
-        editions = ", ".join(f"{year}: {count}" for year, count in sorted(result.per_edition.items()))
+        editions = ", ".join(
+            f"{year}: {count}" for year, count in sorted(result.per_edition.items())
+        )
         self.stdout.write(
             f"Divisions: {result.created} created, {result.updated} renamed, "
-            f"{result.editions_added} edition records added ({editions}). Functional zones: {areas}."
+            f"{result.editions_added} edition records added ({editions}). "
+            f"Functional zones: {areas}."
         )

@@ -1,0 +1,87 @@
+"""Fixtures shared by every module's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from hanjiang.accounts.models import Role, User
+from hanjiang.registry.models import Division, Organisation
+from hanjiang.registry.reference import areas_load, divisions_load
+from hanjiang.registry.tests.factories import OrganisationFactory, UserFactory, make_uscc
+
+
+def _ensure_reference_data() -> None:
+    if not Division.objects.exists():
+        divisions_load()
+        areas_load()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """Load the shipped divisions once: every test sees the real Xiangyang code list."""
+    with django_db_blocker.unblock():
+        _ensure_reference_data()
+    yield
+
+
+@pytest.fixture
+def reference(db: None) -> None:
+    """Divisions and zones (reloaded after a transactional test emptied the tables)."""
+    _ensure_reference_data()
+
+
+@pytest.fixture
+def county(reference: None) -> Division:
+    return Division.objects.get(code="420625000000")  # 谷城县
+
+
+@pytest.fixture
+def other_county(reference: None) -> Division:
+    return Division.objects.get(code="420602000000")  # 襄城区
+
+
+@pytest.fixture
+def client_for() -> Any:
+    def make(user: Any) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def own_organisation(county: Division) -> Organisation:
+    return OrganisationFactory(division=county, uscc=make_uscc("420625"))
+
+
+@pytest.fixture
+def other_organisation(other_county: Division) -> Organisation:
+    return OrganisationFactory(
+        division=other_county, uscc=make_uscc("420602"), name="襄城测试企业（测试数据）"
+    )
+
+
+@pytest.fixture
+def users(county: Division, own_organisation: Organisation) -> dict[str, Any]:
+    """One user per role, plus a signed-in user without a role; None is the public."""
+    return {
+        "anonymous": None,
+        "no_role": UserFactory(username="norole", role=""),
+        "city_admin": UserFactory(username="admin1", role=Role.CITY_ADMIN),
+        "county_officer": UserFactory(username="county1", role=Role.COUNTY_OFFICER, county=county),
+        "enterprise": UserFactory(
+            username="enterprise1", role=Role.ENTERPRISE, organisation=own_organisation
+        ),
+        "reviewer": UserFactory(username="reviewer1", role=Role.REVIEWER),
+    }
+
+
+@pytest.fixture
+def admin_user(users: dict[str, Any]) -> User:
+    return users["city_admin"]

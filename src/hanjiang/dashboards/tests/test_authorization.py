@@ -1,0 +1,197 @@
+"""Every page and every API operation, for every role: allowed or denied, decided here.
+
+A route that is not in the tables below fails `test_every_route_has_a_decision`, so a new page
+or endpoint cannot ship without someone deciding who may use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from config.api import api
+from hanjiang.accounts.models import ApiToken
+from hanjiang.accounts.services import token_create
+from hanjiang.core.models import AuditEntry
+from hanjiang.registry.models import Organisation
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "no_role", "city_admin", "county_officer", "enterprise", "reviewer"]
+SIGNED_IN = {"city_admin", "county_officer", "enterprise", "reviewer"}
+PUBLIC = set(ROLES)
+ADMIN = {"city_admin"}
+CITY_READERS = {"city_admin", "reviewer"}
+REGISTRARS = {"city_admin", "county_officer"}
+
+# Page routes: (method, arguments, roles allowed). Arguments name fixtures: objects of ANOTHER
+# county and ANOTHER organisation, so scoped roles must be refused.
+PAGES: dict[str, tuple[str, str, set[str]]] = {
+    "dashboards:home": ("get", "", PUBLIC),
+    "dashboards:audit-list": ("get", "", CITY_READERS),
+    "accounts:login": ("get", "", PUBLIC),
+    "accounts:logout": ("post", "", PUBLIC),
+    "accounts:tokens": ("get", "", SIGNED_IN),
+    "accounts:token-revoke": ("post", "own_token", SIGNED_IN),
+    "accounts:users": ("get", "", ADMIN),
+    "set_language": ("post", "", PUBLIC),
+    "registry:division-tree": ("get", "", SIGNED_IN),
+    "registry:division-detail": ("get", "other_county", SIGNED_IN - {"county_officer"}),
+    "registry:division-children": ("get", "other_county", SIGNED_IN - {"county_officer"}),
+    "registry:area-list": ("get", "", SIGNED_IN),
+    "registry:organisation-list": ("get", "", SIGNED_IN),
+    "registry:organisation-create": ("get", "", REGISTRARS),
+    "registry:organisation-export": ("get", "", SIGNED_IN),
+    "registry:organisation-template": ("get", "", REGISTRARS),
+    "registry:organisation-import": ("get", "", REGISTRARS),
+    "registry:organisation-detail": ("get", "other_organisation", CITY_READERS),
+    "registry:organisation-edit": ("get", "other_organisation", ADMIN),
+    "registry:organisation-delete": ("post", "other_organisation", ADMIN),
+    "api-1.0.0:openapi-json": ("get", "", PUBLIC),
+    "api-1.0.0:openapi-view": ("get", "", PUBLIC),
+}
+
+# API operations: (method, path) -> roles allowed. Path parameters point at another county's
+# division, another county's organisation, and the caller's own token.
+API: dict[tuple[str, str], set[str]] = {
+    ("get", "/api/v1/me"): SIGNED_IN,
+    ("get", "/api/v1/tokens"): SIGNED_IN,
+    ("post", "/api/v1/tokens"): SIGNED_IN,
+    ("delete", "/api/v1/tokens/{token_id}"): SIGNED_IN,
+    ("get", "/api/v1/divisions"): SIGNED_IN,
+    ("get", "/api/v1/divisions/{code}"): SIGNED_IN - {"county_officer"},
+    ("get", "/api/v1/divisions/{code}/children"): SIGNED_IN - {"county_officer"},
+    ("get", "/api/v1/areas"): SIGNED_IN,
+    ("get", "/api/v1/organisations"): SIGNED_IN,
+    ("post", "/api/v1/organisations"): REGISTRARS,
+    ("get", "/api/v1/organisations/{organisation_id}"): CITY_READERS,
+    ("patch", "/api/v1/organisations/{organisation_id}"): ADMIN,
+    ("delete", "/api/v1/organisations/{organisation_id}"): ADMIN,
+    ("get", "/api/v1/audit"): CITY_READERS,
+}
+
+
+def _walk(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, Any]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace or ""
+            full = f"{namespace}:{inner}" if namespace and inner else (inner or namespace)
+            yield from _walk(pattern.url_patterns, full)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield (f"{namespace}:{pattern.name}" if namespace else pattern.name), pattern.callback
+
+
+def _page_routes() -> dict[str, Any]:
+    routes = dict(_walk(get_resolver().url_patterns))
+    return {
+        name: view
+        for name, view in routes.items()
+        if not name.startswith("api-1.0.0:") or "openapi" in name
+    }
+
+
+def _api_operations() -> set[tuple[str, str]]:
+    schema = api.get_openapi_schema()
+    return {(method, path) for path, methods in schema["paths"].items() for method in methods}
+
+
+def test_every_route_has_a_decision() -> None:
+    assert set(_page_routes()) == set(PAGES)
+    assert _api_operations() == set(API)
+
+
+def test_every_page_view_declares_its_access() -> None:
+    undecided = [name for name, view in _page_routes().items() if not hasattr(view, "access_roles")]
+    assert undecided == []
+
+
+def _arguments(kind: str, request: pytest.FixtureRequest, actor: Any) -> dict[str, Any]:
+    if kind == "other_county":
+        return {"code": request.getfixturevalue("other_county").code}
+    if kind == "other_organisation":
+        return {"organisation_id": request.getfixturevalue("other_organisation").pk}
+    if kind == "own_token":
+        owner = actor or request.getfixturevalue("users")["city_admin"]
+        token, _key = token_create(actor=owner, user=owner, name="walk")
+        return {"token_id": token.pk}
+    return {}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", sorted(PAGES))
+def test_page_access(
+    route: str, role: str, users: dict[str, Any], client_for: Any, request: pytest.FixtureRequest
+) -> None:
+    method, kind, allowed = PAGES[route]
+    actor = users[role]
+    url = reverse(route, kwargs=_arguments(kind, request, actor))
+    organisations_before = Organisation.objects.count()
+    response = getattr(client_for(actor), method)(url)
+    login_url = reverse("accounts:login")
+    if role in allowed:
+        assert response.status_code in {200, 302}, response.status_code
+        if response.status_code == 302:
+            assert not response["Location"].startswith(login_url)
+    elif role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(login_url)
+        assert Organisation.objects.count() == organisations_before
+    else:
+        assert response.status_code == 403
+        assert Organisation.objects.count() == organisations_before
+
+
+def _api_path(path: str, request: pytest.FixtureRequest, actor: Any) -> str:
+    if "{code}" in path:
+        path = path.replace("{code}", request.getfixturevalue("other_county").short_code)
+    if "{organisation_id}" in path:
+        path = path.replace(
+            "{organisation_id}", str(request.getfixturevalue("other_organisation").pk)
+        )
+    if "{token_id}" in path:
+        path = path.replace("{token_id}", str(_arguments("own_token", request, actor)["token_id"]))
+    return path
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("operation", sorted(API), ids=lambda op: f"{op[0]} {op[1]}")
+def test_api_access(
+    operation: tuple[str, str],
+    role: str,
+    users: dict[str, Any],
+    client_for: Any,
+    request: pytest.FixtureRequest,
+) -> None:
+    method, path = operation
+    actor = users[role]
+    client = client_for(None)
+    headers: dict[str, str] = {}
+    if actor is not None:
+        _token, key = token_create(actor=actor, user=actor, name="client")
+        headers["Authorization"] = f"Bearer {key}"
+    url = _api_path(path, request, actor)
+    audit_before = AuditEntry.objects.count()
+    tokens_before = ApiToken.objects.count()
+    if method == "get":
+        response = client.get(url, headers=headers)
+    else:
+        response = getattr(client, method)(
+            url, data="{}", content_type="application/json", headers=headers
+        )
+    body = response.json() if response.content else {}
+    if role in operation_roles(operation):
+        assert response.status_code not in {401, 403}, body
+        return
+    expected = 401 if role == "anonymous" else 403
+    assert response.status_code == expected, body
+    assert body["status"] == expected
+    assert body["code"] in {"not_authenticated", "forbidden", "outside_scope"}
+    assert AuditEntry.objects.count() == audit_before
+    assert ApiToken.objects.count() == tokens_before
+
+
+def operation_roles(operation: tuple[str, str]) -> set[str]:
+    return API[operation]
