@@ -83,4 +83,9 @@ def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
-    return _respond(request, error.status_code, [ErrorItem("http_error", str(error))])
+    if error.status_code == 400:
+        # ninja raises this when the body cannot be parsed as JSON.
+        item = ErrorItem("malformed_json", _("The request body is not valid JSON."))
+    else:
+        item = ErrorItem("http_error", str(error))
+    return _respond(request, error.status_code, [item])

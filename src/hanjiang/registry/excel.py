@@ -18,7 +18,7 @@ COLUMNS = [
     Column("name", _("Name"), required=True, width=36),
     Column("kinds", _("Kinds"), required=True, width=28),
     Column("division_code", _("Division code"), required=True, width=16),
-    Column("division_name", _("Division"), export_only=True, width=16),
+    Column("division_name", _("Registered division"), export_only=True, width=16),
     Column("address", _("Address"), width=36),
     Column("contact_person", _("Contact person"), width=12),
     Column("contact_phone", _("Contact phone"), width=16),
