@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from hanjiang.accounts.models import Role, User
 from hanjiang.registry.models import Division, Organisation
 from hanjiang.registry.reference import areas_load, divisions_load
 from hanjiang.registry.tests.factories import OrganisationFactory, UserFactory, make_uscc
+
+TRIGGERS = importlib.import_module("hanjiang.core.migrations.0002_audit_append_only_triggers")
 
 
 def _ensure_reference_data() -> None:
@@ -26,6 +30,31 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
     with django_db_blocker.unblock():
         _ensure_reference_data()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _audit_triggers_for_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """SQLite empties tables with DELETE after a transactional test, which the audit trail's
+    append-only trigger refuses: such a test drops the triggers just before that flush, and every
+    SQLite test makes sure they exist. PostgreSQL empties with TRUNCATE, which they allow."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    transactional = (marker is not None and marker.kwargs.get("transaction", False)) or bool(
+        {"transactional_db", "live_server"} & names
+    )
+    uses_db = transactional or marker is not None or "db" in names
+    if not uses_db or connection.vendor != "sqlite":
+        yield
+        return
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    with connection.cursor() as cursor:
+        for statement in TRIGGERS.SQLITE_FORWARD:
+            cursor.execute(statement)
+    yield
+    if transactional:
+        with connection.cursor() as cursor:
+            for statement in TRIGGERS.SQLITE_BACKWARD:
+                cursor.execute(statement)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ from __future__ import annotations
 import csv
 import datetime
 import json
-import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -52,7 +51,7 @@ class Command(BaseCommand):
         handle = (
             open(options["output"], "w", encoding="utf-8", newline="")  # noqa: SIM115
             if options["output"]
-            else sys.stdout
+            else self.stdout
         )
         count = 0
         try:
@@ -86,7 +85,7 @@ class Command(BaseCommand):
                     handle.write(json.dumps(row, ensure_ascii=False) + "\n")
                 count += 1
         finally:
-            if handle is not sys.stdout:
+            if handle is not self.stdout:
                 handle.close()
         if options["output"]:
             self.stdout.write(f"{count} audit entries written to {options['output']}.")
