@@ -52,3 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["hanjiang", *argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

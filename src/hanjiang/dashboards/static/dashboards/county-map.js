@@ -19,6 +19,8 @@
             type: "map",
             map: "xiangyang",
             roam: false,
+            layoutCenter: ["50%", "50%"],
+            layoutSize: "100%",
             selectedMode: false,
             label: { show: true, color: "#1d2733", fontSize: 13 },
             itemStyle: { areaColor: "#dce8f5", borderColor: "#5b7ea4", borderWidth: 1 },
