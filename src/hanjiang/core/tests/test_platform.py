@@ -98,3 +98,23 @@ def test_the_openapi_document_describes_the_api() -> None:
     assert document["info"]["title"] == "Hanjiang API"
     assert "/api/v1/organisations" in document["paths"]
     assert document["components"]["securitySchemes"]["ApiTokenAuth"]["scheme"] == "bearer"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("accept_language", "cookie", "title"),
+    [
+        ("en-US,en;q=0.9", "", "<title>首页 · 汉江电子商务公共服务平台</title>"),
+        ("zh-CN", "", "<title>首页 · 汉江电子商务公共服务平台</title>"),
+        ("zh-CN", "en", "<title>Home · Hanjiang e-commerce public service platform</title>"),
+    ],
+    ids=["english-browser", "chinese-browser", "switched-to-english"],
+)
+def test_pages_are_chinese_unless_english_is_chosen(
+    accept_language: str, cookie: str, title: str
+) -> None:
+    client = Client()
+    if cookie:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = cookie
+    page = client.get("/", headers={"Accept-Language": accept_language}).content.decode()
+    assert title in page
