@@ -50,8 +50,8 @@ class LanguageMiddleware:
             except LookupError:
                 language = settings.LANGUAGE_CODE
         translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
-        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)  # type: ignore[attr-defined]
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response

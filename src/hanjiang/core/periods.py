@@ -85,9 +85,7 @@ class Period:
     def shift(self, steps: int) -> Period:
         if self.type == PeriodType.YEARLY:
             return Period.year(self.start.year + steps)
-        months = (
-            12 if self.type == PeriodType.YEARLY else 3 if self.type == PeriodType.QUARTERLY else 1
-        )
+        months = 3 if self.type == PeriodType.QUARTERLY else 1
         index = self.start.year * 12 + self.start.month - 1 + steps * months
         year, month0 = divmod(index, 12)
         if self.type == PeriodType.QUARTERLY:
