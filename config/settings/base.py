@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "hanjiang.core",
     "hanjiang.accounts",
     "hanjiang.registry",
+    "hanjiang.reporting",
     "hanjiang.dashboards",
 ]
 
@@ -97,6 +98,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Behind a reverse proxy, count this many trusted proxies in X-Forwarded-For (0: none).
+AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+NINJA_PAGINATION_PER_PAGE = 100
+NINJA_PAGINATION_MAX_LIMIT = 1000
+NINJA_PAGINATION_MAX_OFFSET = 100_000_000
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

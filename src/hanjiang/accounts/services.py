@@ -26,6 +26,11 @@ def _user_snapshot(user: User) -> dict[str, Any]:
     return data
 
 
+def _related(model: type[User], field: str) -> Any:
+    """The manager of a scope target; the targets live in the registry, above this layer."""
+    return model._meta.get_field(field).related_model._default_manager  # type: ignore[union-attr]
+
+
 def user_create(
     *,
     actor: Any,
@@ -53,11 +58,27 @@ def user_create(
         errors.append(ErrorItem("invalid_choice", _("Unknown role."), field="role"))
     if role == Role.COUNTY_OFFICER and county_id is None:
         errors.append(ErrorItem("required", _("A county officer needs a county."), field="county"))
+    elif (
+        role == Role.COUNTY_OFFICER
+        and not _related(User, "county").filter(pk=county_id, level="county").exists()
+    ):
+        errors.append(
+            ErrorItem(
+                "invalid_county", _("The county must be a county-level division."), field="county"
+            )
+        )
     if role == Role.ENTERPRISE and organisation_id is None:
         errors.append(
             ErrorItem(
                 "required", _("An enterprise user needs an organisation."), field="organisation"
             )
+        )
+    elif (
+        role == Role.ENTERPRISE
+        and not _related(User, "organisation").filter(pk=organisation_id).exists()
+    ):
+        errors.append(
+            ErrorItem("unknown_organisation", _("No such organisation."), field="organisation")
         )
     if check_password:
         try:

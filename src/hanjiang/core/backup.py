@@ -60,6 +60,7 @@ def backup_database(target: Path, alias: str = "default") -> Path:
             source.backup(destination)
         finally:
             destination.close()
+        target.chmod(0o600)
         return target
     if connection.vendor == "postgresql":
         arguments, environment = _pg_environment(connection.settings_dict)
@@ -69,8 +70,34 @@ def backup_database(target: Path, alias: str = "default") -> Path:
         )
         if result.returncode != 0:
             raise BackupError(result.stderr.strip() or "pg_dump failed")
+        target.chmod(0o600)
         return target
     raise BackupError(f"Backups are not supported for the {connection.vendor} database.")
+
+
+REQUIRED_TABLES = {"django_migrations", "core_auditentry", "accounts_user", "registry_division"}
+
+
+def _check_sqlite_backup(source: Path) -> None:
+    """Refuse a file that is not an intact SQLite database holding this platform's tables."""
+    try:
+        check = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                raise BackupError(f"{source} is not an intact SQLite database.")
+            tables = {
+                row[0]
+                for row in check.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+        finally:
+            check.close()
+    except sqlite3.DatabaseError:
+        raise BackupError(f"{source} is not a SQLite database.") from None
+    missing = REQUIRED_TABLES - tables
+    if missing:
+        raise BackupError(
+            f"{source} is not a Hanjiang backup: tables {', '.join(sorted(missing))} are missing."
+        )
 
 
 def restore_database(source: Path, alias: str = "default") -> None:
@@ -79,9 +106,7 @@ def restore_database(source: Path, alias: str = "default") -> None:
         raise BackupError(f"No backup file at {source}.")
     connection = connections[alias]
     if connection.vendor == "sqlite":
-        with sqlite3.connect(source) as check:
-            if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                raise BackupError(f"{source} is not an intact SQLite database.")
+        _check_sqlite_backup(source)
         connection.ensure_connection()
         backup = sqlite3.connect(source)
         try:

@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
+from xml.etree import ElementTree
 
 from django.conf import settings
 from django.utils import translation
@@ -23,6 +24,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hanjiang.core.errors import ErrorItem, ValidationFailed
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+MAX_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,9 @@ def cell_text(value: Any) -> str:
 def read_table(upload: Any, columns: Sequence[Column]) -> list[tuple[int, dict[str, str]]]:
     """Rows of the first sheet as (Excel row number, {key: text}); blank rows are skipped.
 
-    Raises ValidationFailed for a file that is too large, not an .xlsx workbook, or whose
-    headers do not match `columns` (naming the column letter of each unknown header).
+    Raises ValidationFailed for a file that is too large, not a readable .xlsx workbook, has
+    more than MAX_ROWS rows, or whose headers do not match `columns` (naming the column letter
+    of each unknown header).
     """
     size = getattr(upload, "size", None)
     if size is not None and size > settings.UPLOAD_MAX_BYTES:
@@ -70,79 +75,114 @@ def read_table(upload: Any, columns: Sequence[Column]) -> list[tuple[int, dict[s
         )
     try:
         workbook = load_workbook(upload, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise ValidationFailed(
-            [
-                ErrorItem(
-                    "invalid_file", _("The file is not an Excel workbook (.xlsx)."), field="file"
-                )
-            ]
-        ) from None
+    except UNREADABLE:
+        raise ValidationFailed([_not_a_workbook()]) from None
     try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header_row = next(rows, None)
-        if header_row is None:
-            raise ValidationFailed(
-                [ErrorItem("empty_file", _("The sheet is empty: no header row."), field="file")]
-            )
-        importable = [column for column in columns if not column.export_only]
-        ignored = [column for column in columns if column.export_only]
-        by_header = {header: column for column in importable for header in column.headers()}
-        ignored_headers = {header for column in ignored for header in column.headers()}
-        positions: dict[int, str] = {}
-        errors: list[ErrorItem] = []
-        for index, raw in enumerate(header_row):
-            header = cell_text(raw).lower()
-            if not header or header in ignored_headers:
-                continue
-            column = by_header.get(header)
-            if column is None:
-                errors.append(
-                    ErrorItem(
-                        "unknown_column",
-                        _("Column %(letter)s has an unknown header “%(header)s”.")
-                        % {"letter": get_column_letter(index + 1), "header": cell_text(raw)},
-                        field="file",
-                        row=1,
-                    )
-                )
-            elif column.key in positions.values():
-                errors.append(
-                    ErrorItem(
-                        "duplicate_column",
-                        _("Column %(letter)s repeats the column “%(header)s”.")
-                        % {"letter": get_column_letter(index + 1), "header": cell_text(raw)},
-                        field="file",
-                        row=1,
-                    )
-                )
-            else:
-                positions[index] = column.key
-        for column in importable:
-            if column.required and column.key not in positions.values():
-                errors.append(
-                    ErrorItem(
-                        "missing_column",
-                        _("The required column “%(header)s” is missing.")
-                        % {"header": column.label},
-                        field="file",
-                        row=1,
-                    )
-                )
-        if errors:
-            raise ValidationFailed(errors)
-        table: list[tuple[int, dict[str, str]]] = []
-        for number, values in enumerate(rows, start=2):
-            record = {
-                key: cell_text(values[index]) if index < len(values) else ""
-                for index, key in positions.items()
-            }
-            if any(record.values()):
-                table.append((number, record))
-        return table
+        return _read_rows(workbook, columns)
+    except UNREADABLE:
+        raise ValidationFailed([_not_a_workbook()]) from None
     finally:
         workbook.close()
+
+
+UNREADABLE = (
+    InvalidFileException,
+    zipfile.BadZipFile,
+    ElementTree.ParseError,
+    KeyError,
+    OSError,
+    ValueError,
+    TypeError,
+    IndexError,
+    EOFError,
+)
+
+
+def _not_a_workbook() -> ErrorItem:
+    return ErrorItem(
+        "invalid_file", _("The file is not a readable Excel workbook (.xlsx)."), field="file"
+    )
+
+
+def _header_positions(header_row: Sequence[Any], columns: Sequence[Column]) -> dict[int, str]:
+    importable = [column for column in columns if not column.export_only]
+    ignored = [column for column in columns if column.export_only]
+    by_header = {header: column for column in importable for header in column.headers()}
+    ignored_headers = {header for column in ignored for header in column.headers()}
+    positions: dict[int, str] = {}
+    errors: list[ErrorItem] = []
+    for index, raw in enumerate(header_row):
+        header = cell_text(raw).lower()
+        if not header or header in ignored_headers:
+            continue
+        column = by_header.get(header)
+        letter = get_column_letter(index + 1)
+        if column is None:
+            errors.append(
+                ErrorItem(
+                    "unknown_column",
+                    _("Column %(letter)s has an unknown header “%(header)s”.")
+                    % {"letter": letter, "header": cell_text(raw)},
+                    field="file",
+                    row=1,
+                )
+            )
+        elif column.key in positions.values():
+            errors.append(
+                ErrorItem(
+                    "duplicate_column",
+                    _("Column %(letter)s repeats the column “%(header)s”.")
+                    % {"letter": letter, "header": cell_text(raw)},
+                    field="file",
+                    row=1,
+                )
+            )
+        else:
+            positions[index] = column.key
+    for column in importable:
+        if column.required and column.key not in positions.values():
+            errors.append(
+                ErrorItem(
+                    "missing_column",
+                    _("The required column “%(header)s” is missing.") % {"header": column.label},
+                    field="file",
+                    row=1,
+                )
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    return positions
+
+
+def _read_rows(workbook: Any, columns: Sequence[Column]) -> list[tuple[int, dict[str, str]]]:
+    rows = workbook.worksheets[0].iter_rows(values_only=True)
+    header_row = next(rows, None)
+    if header_row is None:
+        raise ValidationFailed(
+            [ErrorItem("empty_file", _("The sheet is empty: no header row."), field="file")]
+        )
+    positions = _header_positions(header_row, columns)
+    table: list[tuple[int, dict[str, str]]] = []
+    for number, values in enumerate(rows, start=2):
+        record = {
+            key: cell_text(values[index]) if index < len(values) else ""
+            for index, key in positions.items()
+        }
+        if not any(record.values()):
+            continue
+        table.append((number, record))
+        if len(table) > MAX_ROWS:
+            raise ValidationFailed(
+                [
+                    ErrorItem(
+                        "too_many_rows",
+                        _("The sheet has more than %(n)d rows; split it into several files.")
+                        % {"n": MAX_ROWS},
+                        field="file",
+                    )
+                ]
+            )
+    return table
 
 
 def write_table(title: str, columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> bytes:
@@ -160,10 +200,13 @@ def write_table(title: str, columns: Sequence[Column], rows: Iterable[dict[str, 
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     for row in rows:
         sheet.append([row.get(column.key, "") for column in exported])
-    # Codes are text: keep leading digits and stop Excel from turning them into numbers.
     for row_cells in sheet.iter_rows(min_row=2):
         for cell in row_cells:
+            # Codes are text: keep leading digits and stop Excel from turning them into numbers.
             cell.number_format = "@"
+            # Text that looks like a formula stays text: a record must never run in a spreadsheet.
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
+                cell.data_type = "s"
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

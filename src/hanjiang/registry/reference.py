@@ -145,14 +145,24 @@ def divisions_load(data_dir: Path = DATA_DIR) -> LoadResult:
             parent_fixes.append(division)
     Division.objects.bulk_update(parent_fixes, ["parent"], batch_size=500)
 
-    present = set(DivisionEdition.objects.values_list("division__code", "year"))
+    present = {
+        (edition.division.code, edition.year): edition
+        for edition in DivisionEdition.objects.select_related("division")
+    }
     new_editions = [
         DivisionEdition(division_id=ids[code], year=year, name=name)
         for code, by_year in names.items()
         for year, name in by_year.items()
         if (code, year) not in present
     ]
+    renamed = []
+    for (code, year), edition in present.items():
+        current_name = names.get(code, {}).get(year)
+        if current_name is not None and edition.name != current_name:
+            edition.name = current_name
+            renamed.append(edition)
     DivisionEdition.objects.bulk_create(new_editions, batch_size=1000)
+    DivisionEdition.objects.bulk_update(renamed, ["name"], batch_size=1000)
     result.editions_added = len(new_editions)
     for by_year in names.values():
         for year in by_year:

@@ -115,3 +115,23 @@ def test_create_user_from_the_command_line(
         call_command(
             "create_user", "x", "--role", "county_officer", "--county", "420999", "--password-stdin"
         )
+
+
+def test_a_county_officer_must_be_scoped_to_a_county_level_division(reference: None) -> None:
+    from hanjiang.accounts.services import user_create
+    from hanjiang.core.errors import ValidationFailed
+    from hanjiang.registry.models import Division
+
+    city = Division.objects.get(code="420600000000")
+    with pytest.raises(ValidationFailed) as caught:
+        user_create(
+            actor=None,
+            username="wide",
+            password="Xy7!long-enough",
+            role=Role.COUNTY_OFFICER,
+            county_id=city.pk,
+        )
+    assert [(error.field, error.code) for error in caught.value.errors] == [
+        ("county", "invalid_county")
+    ]
+    assert not User.objects.filter(username="wide").exists()

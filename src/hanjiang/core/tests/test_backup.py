@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from hanjiang.accounts.models import User
 from hanjiang.core.models import AuditEntry
@@ -66,3 +67,24 @@ def test_restoring_a_missing_file_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(CommandError, match="No backup file"):
         call_command("restore", str(tmp_path / "absent"), "--yes")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [(b"", "is not a Hanjiang backup"), (b"not a database at all" * 100, "is not a SQLite")],
+    ids=["empty-file", "not-sqlite"],
+)
+def test_restoring_something_that_is_not_a_backup_is_refused(
+    tmp_path: Path, reference: None, content: bytes, reason: str
+) -> None:
+    from django.core.management.base import CommandError
+
+    fake = tmp_path / "fake.backup"
+    fake.write_bytes(content)
+    before = Division.objects.count()
+    with pytest.raises(CommandError) as caught:
+        call_command("restore", str(fake), "--yes")
+    if connection.vendor == "sqlite":
+        assert reason in str(caught.value)
+    assert Division.objects.count() == before

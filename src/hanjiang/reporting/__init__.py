@@ -1,0 +1,1 @@
+"""The statistics hub: data elements, data sets, data values, validation, approval, indicators."""
