@@ -116,6 +116,15 @@ def restore_database(source: Path, alias: str = "default") -> None:
         return
     if connection.vendor == "postgresql":
         arguments, environment = _pg_environment(connection.settings_dict)
+        listing = subprocess.run(  # noqa: S603 - fixed tool, the file name is an argument
+            [_tool("pg_restore"), "--list", str(source)],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if listing.returncode != 0 or "core_auditentry" not in listing.stdout:
+            raise BackupError(f"{source} is not a Hanjiang backup made by pg_dump.")
         connection.close()
         command = [
             _tool("pg_restore"),
