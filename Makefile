@@ -48,7 +48,7 @@ typecheck: $(STAMP) ## mypy with the django-stubs plugin
 check: lint typecheck test ## lint, typecheck and test
 
 bench: $(STAMP) ## Run the benchmarks under bench/
-	@for script in bench/*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(BIN)/python $$script; done
+	@for script in bench/[a-z]*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(BIN)/python $$script; done
 
 messages: $(STAMP) ## Extract translatable strings into locale/zh_Hans (needs GNU gettext)
 	$(BIN)/hanjiang makemessages -l zh_Hans --ignore='.venv/*' --ignore='var/*' --no-obsolete

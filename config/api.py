@@ -58,6 +58,7 @@ def invalid_request(request: HttpRequest, error: NinjaValidationError) -> HttpRe
         else:
             message = _("Invalid value: %(reason)s") % {"reason": detail.get("msg", "")}
             code = kind
+        # ninja prefixes the location with the parameter's name ("payload"); drop it.
         items.append(ErrorItem(code, message, field=".".join(location[1:] or location) or None))
     return _respond(request, 422, items)
 

@@ -1,4 +1,4 @@
-"""Production: PostgreSQL from DATABASE_URL, secrets from the environment, HTTPS only."""
+"""Production: the database from DATABASE_URL (PostgreSQL), secrets from the environment, HTTPS."""
 
 from django.core.exceptions import ImproperlyConfigured
 

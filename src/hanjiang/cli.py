@@ -11,6 +11,7 @@ COMMANDS = [
     ("serve", "Serve the platform (waitress) at http://127.0.0.1:8000"),
     ("migrate", "Apply database migrations"),
     ("load_reference", "Load divisions (2020 and 2023 editions) and functional zones"),
+    ("load_statistics", "Load the statistics report system (elements, data sets, indicators)"),
     ("load_demo", "Create the demo users and the labelled demo organisation"),
     ("create_user", "Create a user with a role and scope"),
     ("audit_export", "Export the audit trail as CSV or JSON lines"),

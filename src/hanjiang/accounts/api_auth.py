@@ -52,6 +52,13 @@ class ActiveSessionAuth(SessionAuth):
         super().__init__()
         self.roles = frozenset(roles)
 
+    def __call__(self, request: HttpRequest) -> Any:
+        # Without a signed-in session there is nothing to check a CSRF token for: answer 401
+        # (not authenticated) rather than the CSRF refusal the base class would give.
+        if not (request.user.is_authenticated and request.user.is_active):
+            return None
+        return super().__call__(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         if request.user.is_authenticated and request.user.is_active:
             return _admit(request.user, self.roles)

@@ -115,6 +115,12 @@ def user_create(
     return user
 
 
+def _token_snapshot(token: ApiToken) -> dict[str, Any]:
+    data = snapshot(token)
+    data.pop("key_hash", None)
+    return data
+
+
 def token_create(*, actor: User, user: User, name: str) -> tuple[ApiToken, str]:
     """Issue a token for `user`; returns it with its key, which is never shown again."""
     if actor.pk != user.pk and role_of(actor) != Role.CITY_ADMIN:
@@ -136,7 +142,7 @@ def token_create(*, actor: User, user: User, name: str) -> tuple[ApiToken, str]:
             action=AuditAction.CREATE,
             instance=token,
             before=None,
-            after=snapshot(token),
+            after=_token_snapshot(token),
         )
     return token, key
 

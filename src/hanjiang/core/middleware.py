@@ -17,7 +17,8 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if request.path.startswith("/api/v1/docs"):
-            # The OpenAPI page is served from ninja's own static files with an inline boot script.
+            # The OpenAPI page uses ninja's bundled Swagger UI (static files) and an inline boot
+            # script.
             response.setdefault(
                 "Content-Security-Policy",
                 settings.CONTENT_SECURITY_POLICY.replace(

@@ -11,14 +11,15 @@ division statistical codes or organisation credit codes, disaggregation option c
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from collections.abc import Iterable
 from typing import Any
 
 import orjson
+import polars as pl
 
 from hanjiang.reporting.models import DataValue
-from hanjiang.reporting.values import ValueRow
 
 CSV_COLUMNS = [
     "dataelement",
@@ -39,63 +40,89 @@ class FormatError(ValueError):
     pass
 
 
-def _option(value: Any) -> str:
-    text = "" if value is None else str(value).strip()
-    return "" if text in DEFAULT_OPTION else text
+JSON_FIELDS = {
+    "dataElement": "element",
+    "period": "period",
+    "orgUnit": "org_unit",
+    "categoryOptionCombo": "category_option",
+    "value": "value",
+    "comment": "comment",
+}
 
 
-def parse_json(body: bytes) -> list[ValueRow]:
+def parse_json(body: bytes) -> pl.DataFrame:
+    """The values of a dataValueSets JSON document as a frame (see `values.rows_frame`)."""
+    collecting = gc.isenabled()
+    gc.disable()  # a million small dicts: the collector would only slow the parse down
     try:
-        document = orjson.loads(body)
-    except orjson.JSONDecodeError as error:
-        raise FormatError(f"not valid JSON ({error})") from None
-    if not isinstance(document, dict) or not isinstance(document.get("dataValues"), list):
-        raise FormatError("expected an object with a “dataValues” list")
-    period = document.get("period") or ""
-    org_unit = document.get("orgUnit") or ""
-    rows: list[ValueRow] = []
-    for index, item in enumerate(document["dataValues"], start=1):
-        if not isinstance(item, dict):
-            raise FormatError(f"dataValues[{index}] is not an object")
-        value = item.get("value")
-        rows.append(
-            ValueRow(
-                element=str(item.get("dataElement") or ""),
-                period=str(item.get("period") or period),
-                org_unit=str(item.get("orgUnit") or org_unit),
-                category_option=_option(item.get("categoryOptionCombo")),
-                value=None if value is None else str(value),
-                comment=str(item.get("comment") or ""),
-            )
-        )
-    return rows
+        try:
+            document = orjson.loads(body)
+        except orjson.JSONDecodeError as error:
+            raise FormatError(f"not valid JSON ({error})") from None
+        if not isinstance(document, dict) or not isinstance(document.get("dataValues"), list):
+            raise FormatError("expected an object with a “dataValues” list")
+        items = document["dataValues"]
+        bad = next((index for index, item in enumerate(items) if not isinstance(item, dict)), None)
+        if bad is not None:
+            raise FormatError(f"dataValues[{bad + 1}] is not an object")
+        frame = pl.from_dicts(
+            items, schema=dict.fromkeys(JSON_FIELDS, pl.String), strict=False
+        ).rename(JSON_FIELDS)
+    finally:
+        if collecting:
+            gc.enable()
+    defaults = {"period": document.get("period") or "", "org_unit": document.get("orgUnit") or ""}
+    return frame.with_columns(
+        pl.int_range(1, frame.height + 1).alias("row"),
+        pl.col("period").fill_null(str(defaults["period"])),
+        pl.col("org_unit").fill_null(str(defaults["org_unit"])),
+        _option_column(),
+        pl.lit("").alias("explanation"),
+    )
 
 
-def parse_csv(body: bytes) -> list[ValueRow]:
+def _option_column() -> pl.Expr:
+    option = pl.col("category_option").fill_null("").str.strip_chars()
+    return (
+        pl.when(option.is_in(list(DEFAULT_OPTION)))
+        .then(pl.lit(""))
+        .otherwise(option)
+        .alias("category_option")
+    )
+
+
+def parse_csv(body: bytes) -> pl.DataFrame:
+    """The values of a DHIS2 CSV (header row optional) as a frame."""
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FormatError("the CSV is not UTF-8 text") from None
-    reader = csv.reader(io.StringIO(text))
-    rows: list[ValueRow] = []
-    for index, record in enumerate(reader, start=1):
+    records: list[list[str]] = []
+    numbers: list[int] = []
+    for index, record in enumerate(csv.reader(io.StringIO(text)), start=1):
         if not record or not any(cell.strip() for cell in record):
             continue
         if index == 1 and record[0].strip().lower() == "dataelement":
             continue
         if len(record) < 6:
             raise FormatError(f"line {index} has {len(record)} columns, at least 6 are needed")
-        rows.append(
-            ValueRow(
-                element=record[0].strip(),
-                period=record[1].strip(),
-                org_unit=record[2].strip(),
-                category_option=_option(record[3]),
-                value=record[5],
-                comment=record[8] if len(record) > 8 else "",
-            )
-        )
-    return rows
+        records.append((record + [""] * 10)[:10])
+        numbers.append(index)
+    columns: list[Any] = list(zip(*records, strict=True)) if records else [() for _ in range(10)]
+    frame = pl.DataFrame(
+        {
+            "row": numbers,
+            "element": columns[0],
+            "period": columns[1],
+            "org_unit": columns[2],
+            "category_option": columns[3],
+            "value": columns[5],
+            "comment": columns[8],
+            "explanation": [""] * len(numbers),
+        },
+        schema_overrides={"row": pl.Int64},
+    )
+    return frame.with_columns(_option_column())
 
 
 def _records(values: Iterable[DataValue]) -> Iterable[dict[str, Any]]:

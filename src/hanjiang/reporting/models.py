@@ -110,6 +110,8 @@ class DataElement(models.Model):
 
 class ReportingUnits(models.TextChoices):
     COUNTIES = "counties", _("County-level divisions")
+    TOWNSHIPS = "townships", _("Township-level divisions")
+    VILLAGES = "villages", _("Village-level divisions")
     ORGANISATIONS = "organisations", _("Organisations of a kind")
 
 
@@ -188,7 +190,16 @@ class DataSource(models.Model):
 class DataValue(models.Model):
     """One figure: element × period × organisation unit × disaggregation option."""
 
-    element = models.ForeignKey(DataElement, on_delete=models.PROTECT, related_name="values")
+    # No database-level foreign keys on this table: PostgreSQL checks them with one trigger per
+    # row, which dominates bulk imports. The value engine resolves every element and source
+    # before writing, and PROTECT still guards deletions through the ORM.
+    element = models.ForeignKey(
+        DataElement,
+        on_delete=models.PROTECT,
+        related_name="values",
+        db_index=False,
+        db_constraint=False,
+    )
     period = models.CharField(_("period"), max_length=8)
     period_type = models.CharField(_("period type"), max_length=10)
     org_unit = models.CharField(_("organisation unit"), max_length=18)
@@ -196,7 +207,13 @@ class DataValue(models.Model):
     category_option = models.CharField(_("disaggregation option"), max_length=40, default="")
     value = models.CharField(_("value"), max_length=500)
     number = models.FloatField(_("numeric value"), null=True, blank=True)
-    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="values")
+    source = models.ForeignKey(
+        DataSource,
+        on_delete=models.PROTECT,
+        related_name="values",
+        db_index=False,
+        db_constraint=False,
+    )
     comment = models.CharField(_("comment"), max_length=500, blank=True)
     explanation = models.CharField(_("explanation of a rule violation"), max_length=500, blank=True)
     stored_by = models.CharField(_("stored by"), max_length=150, blank=True)
@@ -207,16 +224,13 @@ class DataValue(models.Model):
         verbose_name = _("data value")
         verbose_name_plural = _("data values")
         constraints = [
+            # Unit first: the key also serves reading one unit's report for a period.
             models.UniqueConstraint(
-                fields=["element", "period", "org_unit", "category_option"],
+                fields=["org_unit", "period", "element", "category_option"],
                 name="data_value_unique_key",
             )
         ]
-        indexes = [
-            models.Index(fields=["org_unit", "period"], name="data_value_unit_period"),
-            models.Index(fields=["division_code", "period"], name="data_value_division_period"),
-            models.Index(fields=["source"], name="data_value_source"),
-        ]
+        # No other index: each one slows bulk imports, and analytics reads the table whole.
 
     def __str__(self) -> str:
         return f"{self.element_id} {self.period} {self.org_unit} = {self.value}"
