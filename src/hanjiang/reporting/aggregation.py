@@ -1,0 +1,217 @@
+"""Set-based aggregation of data values: across disaggregation options, up the division tree
+and from shorter to longer periods, each element by its own aggregation type; then indicators.
+
+Everything here works on Polars frames, so the same code answers one county's page and
+recomputes every figure of the city from millions of values.
+
+Rules:
+- options: the options of a disaggregated element add up to its total;
+- periods: a monthly or quarterly value rolls up into the quarter or year that contains it —
+  `sum` adds, `average` averages, `last` takes the latest period's value, `none` does not roll
+  up; a value reported directly for the longer period wins over the rolled-up one;
+- units: everything whose division code lies under a unit counts for it (the unit's own values,
+  those of its townships and villages, and of the organisations registered there) — `average`
+  averages, every other type adds;
+- indicators: numerator / denominator × factor, evaluated on the aggregated figures of the same
+  unit and period; a missing figure or a zero denominator gives no value, never zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from hanjiang.core.periods import PeriodType
+from hanjiang.reporting.expressions import Expression, Reference
+
+LEVEL_PREFIX = {"city": 4, "county": 6, "township": 9, "village": 12}
+PERIOD_RANK = {
+    PeriodType.MONTHLY.value: 1,
+    PeriodType.QUARTERLY.value: 2,
+    PeriodType.YEARLY.value: 3,
+}
+VALUE_COLUMNS = {
+    "element_id": pl.Int64,
+    "period": pl.String,
+    "period_type": pl.String,
+    "division_code": pl.String,
+    "category_option": pl.String,
+    "number": pl.Float64,
+}
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    code: str
+    numerator: str
+    denominator: str
+    factor: float
+
+
+def empty_values() -> pl.DataFrame:
+    return pl.DataFrame(schema=VALUE_COLUMNS)
+
+
+def _target_period(period_type: str) -> pl.Expr:
+    """The code of the `period_type` period that contains each row's period."""
+    year = pl.col("period").str.slice(0, 4)
+    if period_type == PeriodType.YEARLY:
+        return year
+    if period_type == PeriodType.QUARTERLY:
+        quarter = (
+            pl.when(pl.col("period_type") == PeriodType.MONTHLY.value)
+            .then(((pl.col("period").str.slice(4, 2).cast(pl.Int32) - 1) // 3 + 1).cast(pl.String))
+            .otherwise(pl.col("period").str.slice(5, 1))
+        )
+        return pl.concat_str([year, pl.lit("Q"), quarter])
+    return pl.col("period")
+
+
+def roll_up_periods(
+    values: pl.DataFrame, aggregation: Mapping[int, str], *, period_type: str
+) -> pl.DataFrame:
+    """Figures per (element_id, division_code, period) for periods of `period_type`, before
+    any aggregation across units. Each aggregation type is one plain group-by."""
+    types = pl.DataFrame(
+        {"element_id": list(aggregation), "aggregation": list(aggregation.values())},
+        schema={"element_id": pl.Int64, "aggregation": pl.String},
+    )
+    rank = PERIOD_RANK[period_type]
+    base = (
+        values.lazy()
+        .filter(pl.col("number").is_not_null())
+        .join(types.lazy(), on="element_id", how="inner")
+        .with_columns(pl.col("period_type").replace_strict(PERIOD_RANK, default=99).alias("rank"))
+        .filter(pl.col("rank") <= rank)
+        .filter((pl.col("aggregation") != "none") | (pl.col("rank") == rank))
+    )
+    keys = ["element_id", "aggregation", "period", "period_type", "rank", "division_code"]
+    # Options add up to the element's total; rows without an option are totals already.
+    base = pl.concat(
+        [
+            base.filter(pl.col("category_option") == "").select(*keys, "number"),
+            base.filter(pl.col("category_option") != "").group_by(keys).agg(pl.col("number").sum()),
+        ]
+    ).with_columns(_target_period(period_type).alias("target"))
+    group = ["element_id", "aggregation", "division_code", "target"]
+    if values["period_type"].n_unique() > 1:
+        # A value reported for the target period itself wins over values rolled up into it.
+        base = base.filter(pl.col("rank") == pl.col("rank").max().over(group))
+    latest = pl.col("period") == pl.col("period").max().over(group)
+    parts = [
+        base.filter(pl.col("aggregation").is_in(["sum", "none"]))
+        .group_by(group)
+        .agg(pl.col("number").sum()),
+        base.filter(pl.col("aggregation") == "average")
+        .group_by(group)
+        .agg(pl.col("number").mean()),
+        base.filter(pl.col("aggregation") == "last")
+        .filter(latest)
+        .group_by(group)
+        .agg(pl.col("number").sum()),
+    ]
+    return pl.concat(parts).collect()
+
+
+def roll_up_units(period_figures: pl.DataFrame, *, level: str) -> pl.DataFrame:
+    """Figures per (element_id, period, unit) for every unit of `level`."""
+    unit = pl.col("division_code").str.slice(0, LEVEL_PREFIX[level]).str.pad_end(12, "0")
+    frame = period_figures.lazy().with_columns(unit.alias("unit"))
+    group = ["element_id", "target", "unit"]
+    parts = [
+        frame.filter(pl.col("aggregation") != "average")
+        .group_by(group)
+        .agg(pl.col("number").sum()),
+        frame.filter(pl.col("aggregation") == "average")
+        .group_by(group)
+        .agg(pl.col("number").mean()),
+    ]
+    return (
+        pl.concat(parts)
+        .rename({"target": "period"})
+        .select("element_id", "period", "unit", "number")
+        .sort(["unit", "period", "element_id"])
+        .collect()
+    )
+
+
+def aggregate(
+    values: pl.DataFrame,
+    aggregation: Mapping[int, str],
+    *,
+    period_type: str,
+    level: str,
+) -> pl.DataFrame:
+    """Figures per (element_id, period, unit) for every unit of `level` and period of
+    `period_type`. `values` has the columns of VALUE_COLUMNS; `aggregation` maps element ids
+    to their aggregation type."""
+    return roll_up_units(roll_up_periods(values, aggregation, period_type=period_type), level=level)
+
+
+def evaluate_indicators(
+    figures: pl.DataFrame, indicators: Sequence[IndicatorSpec], element_ids: Mapping[str, int]
+) -> pl.DataFrame:
+    """Indicator values per (indicator, period, unit) from aggregated element figures."""
+    if figures.is_empty() or not indicators:
+        return pl.DataFrame(
+            schema={
+                "indicator": pl.String,
+                "period": pl.String,
+                "unit": pl.String,
+                "value": pl.Float64,
+            }
+        )
+    wide = figures.with_columns(pl.col("element_id").cast(pl.String)).pivot(
+        on="element_id", index=["period", "unit"], values="number"
+    )
+    present = set(wide.columns)
+
+    def column(reference: Reference) -> pl.Expr:
+        name = str(element_ids.get(reference.element, -1))
+        return pl.col(name) if name in present else pl.lit(None, dtype=pl.Float64)
+
+    frames = []
+    for spec in indicators:
+        numerator = Expression.parse(spec.numerator).fold(column, pl.lit)
+        denominator = Expression.parse(spec.denominator).fold(column, pl.lit)
+        value = pl.when(denominator != 0).then(numerator / denominator * spec.factor)
+        frames.append(
+            wide.select(
+                pl.lit(spec.code).alias("indicator"),
+                "period",
+                "unit",
+                value.cast(pl.Float64).alias("value"),
+            ).filter(pl.col("value").is_not_null() & pl.col("value").is_finite())
+        )
+    return pl.concat(frames).sort(["indicator", "unit", "period"])
+
+
+def recompute_all(
+    values: pl.DataFrame,
+    aggregation: Mapping[int, str],
+    indicators: Sequence[IndicatorSpec],
+    element_ids: Mapping[str, int],
+    *,
+    levels: Iterable[str] = ("city", "county", "township"),
+    period_types: Iterable[str] = ("monthly", "quarterly", "yearly"),
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every element figure and indicator value for every unit of `levels` and period.
+
+    Periods are rolled up once per period type at the level of the reporting division; each
+    level of the tree is then a group-by over that much smaller result."""
+    figures = []
+    for period_type in period_types:
+        by_division = roll_up_periods(values, aggregation, period_type=period_type)
+        for level in levels:
+            figures.append(
+                roll_up_units(by_division, level=level).with_columns(
+                    pl.lit(level).alias("level"), pl.lit(period_type).alias("period_type")
+                )
+            )
+    all_figures = pl.concat(figures)
+    indicator_values = evaluate_indicators(
+        all_figures.drop("level", "period_type"), indicators, element_ids
+    )
+    return all_figures, indicator_values

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import polars as pl
+
+from hanjiang.reporting.aggregation import IndicatorSpec, aggregate, evaluate_indicators
+
+SUM, AVG, LAST = 1, 2, 3
+AGGREGATION = {SUM: "sum", AVG: "average", LAST: "last"}
+NANZHANG = "420624000000"
+GUCHENG = "420625000000"
+GUCHENG_TOWN = "420625100000"
+
+
+def _values(rows: list[tuple[int, str, str, str, str, float]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={
+            "element_id": pl.Int64,
+            "period": pl.String,
+            "period_type": pl.String,
+            "division_code": pl.String,
+            "category_option": pl.String,
+            "number": pl.Float64,
+        },
+        orient="row",
+    )
+
+
+VALUES = _values(
+    [
+        (SUM, "202401", "monthly", GUCHENG, "", 10.0),
+        (SUM, "202402", "monthly", GUCHENG, "", 20.0),
+        (SUM, "202403", "monthly", GUCHENG, "", 30.0),
+        (SUM, "202401", "monthly", GUCHENG_TOWN, "a", 1.0),
+        (SUM, "202401", "monthly", GUCHENG_TOWN, "b", 2.0),
+        (SUM, "202401", "monthly", NANZHANG, "", 100.0),
+        (AVG, "202401", "monthly", GUCHENG, "", 4.0),
+        (AVG, "202402", "monthly", GUCHENG, "", 8.0),
+        (AVG, "202401", "monthly", NANZHANG, "", 30.0),
+        (LAST, "2024Q1", "quarterly", GUCHENG, "", 500.0),
+        (LAST, "2024Q2", "quarterly", GUCHENG, "", 700.0),
+        (LAST, "2024Q2", "quarterly", NANZHANG, "", 50.0),
+    ]
+)
+
+
+def _as_dict(frame: pl.DataFrame) -> dict[tuple[int, str, str], float]:
+    return {(e, p, u): n for e, p, u, n in frame.iter_rows()}
+
+
+def test_months_roll_up_into_quarters_by_aggregation_type() -> None:
+    figures = _as_dict(aggregate(VALUES, AGGREGATION, period_type="quarterly", level="county"))
+    assert figures[(SUM, "2024Q1", GUCHENG)] == 10 + 20 + 30 + 1 + 2
+    assert figures[(AVG, "2024Q1", GUCHENG)] == 6.0
+    assert figures[(LAST, "2024Q2", GUCHENG)] == 700.0
+    assert figures[(SUM, "2024Q1", NANZHANG)] == 100.0
+
+
+def test_the_city_adds_its_counties_and_averages_averages() -> None:
+    figures = _as_dict(aggregate(VALUES, AGGREGATION, period_type="yearly", level="city"))
+    city = "420600000000"
+    assert figures[(SUM, "2024", city)] == 163.0
+    # Gucheng's year average (6) and Nanzhang's (30), averaged over the two counties.
+    assert figures[(AVG, "2024", city)] == 18.0
+    # Last value in the year per county (700, 50), added across counties.
+    assert figures[(LAST, "2024", city)] == 750.0
+
+
+def test_a_direct_yearly_value_wins_over_rolled_up_quarters() -> None:
+    values = pl.concat([VALUES, _values([(LAST, "2024", "yearly", GUCHENG, "", 999.0)])])
+    figures = _as_dict(aggregate(values, AGGREGATION, period_type="yearly", level="county"))
+    assert figures[(LAST, "2024", GUCHENG)] == 999.0
+
+
+def test_indicators_divide_and_skip_missing_or_zero_denominators() -> None:
+    figures = aggregate(VALUES, AGGREGATION, period_type="quarterly", level="county")
+    spec = IndicatorSpec("SHARE", "#{S}", "#{L}", 100.0)
+    result = evaluate_indicators(figures, [spec], {"S": SUM, "L": LAST})
+    assert result.rows() == [
+        ("SHARE", "2024Q1", GUCHENG, 63 / 500 * 100),
+    ]
