@@ -96,7 +96,12 @@ def roll_up_periods(
         ]
     ).with_columns(_target_period(period_type).alias("target"))
     group = ["element_id", "aggregation", "division_code", "target"]
-    if values["period_type"].n_unique() > 1:
+    source_types = set(values["period_type"].unique().to_list())
+    if source_types == {period_type} and values["category_option"].eq("").all():
+        # Values already of the target period type, without options: one row per key, as the
+        # unique key of stored values guarantees, so there is nothing to roll up.
+        return base.select(*group, "number").collect()
+    if len(source_types) > 1:
         # A value reported for the target period itself wins over values rolled up into it.
         base = base.filter(pl.col("rank") == pl.col("rank").max().over(group))
     latest = pl.col("period") == pl.col("period").max().over(group)
