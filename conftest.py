@@ -114,3 +114,13 @@ def users(county: Division, own_organisation: Organisation) -> dict[str, Any]:
 @pytest.fixture
 def admin_user(users: dict[str, Any]) -> User:
     return users["city_admin"]
+
+
+@pytest.fixture
+def statistics(reference: None) -> None:
+    """The shipped e-commerce report system."""
+    from hanjiang.reporting.metadata import metadata_load
+    from hanjiang.reporting.models import DataElement
+
+    if not DataElement.objects.exists():
+        metadata_load()

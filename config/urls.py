@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("hanjiang.dashboards.urls")),
     path("accounts/", include("hanjiang.accounts.urls")),
     path("registry/", include("hanjiang.registry.urls")),
+    path("reporting/", include("hanjiang.reporting.urls")),
     path("i18n/setlang/", switch_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -15,6 +15,8 @@ NAVIGATION: list[tuple[str, Any, frozenset[Role] | None]] = [
     ("dashboards:home", _("Home"), None),
     ("registry:division-tree", _("Divisions"), SIGNED_IN),
     ("registry:organisation-list", _("Organisations"), SIGNED_IN),
+    ("reporting:overview", _("Statistics"), SIGNED_IN),
+    ("reporting:figures", _("Figures"), SIGNED_IN),
     ("dashboards:audit-list", _("Audit trail"), frozenset({Role.CITY_ADMIN, Role.REVIEWER})),
     ("accounts:users", _("Users"), frozenset({Role.CITY_ADMIN})),
     ("accounts:tokens", _("API tokens"), SIGNED_IN),

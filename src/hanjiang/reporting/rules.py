@@ -47,7 +47,7 @@ def _figures(unit: str, periods: list[str], element_ids: list[int]) -> dict[tupl
     for element_id, period, number in DataValue.objects.filter(
         org_unit=unit, period__in=periods, element_id__in=element_ids, number__isnull=False
     ).values_list("element_id", "period", "number"):
-        totals[(element_id, period)] = totals.get((element_id, period), 0.0) + number
+        totals[(element_id, period)] = totals.get((element_id, period), 0.0) + (number or 0.0)
     return totals
 
 

@@ -6,6 +6,7 @@ or endpoint cannot ship without someone deciding who may use it.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +27,7 @@ PUBLIC = set(ROLES)
 ADMIN = {"city_admin"}
 CITY_READERS = {"city_admin", "reviewer"}
 REGISTRARS = {"city_admin", "county_officer"}
+REPORTERS = {"city_admin", "county_officer", "enterprise"}
 
 # Page routes: (method, arguments, roles allowed). Arguments name fixtures: objects of ANOTHER
 # county and ANOTHER organisation, so scoped roles must be refused.
@@ -50,6 +52,15 @@ PAGES: dict[str, tuple[str, str, set[str]]] = {
     "registry:organisation-detail": ("get", "other_organisation", CITY_READERS),
     "registry:organisation-edit": ("get", "other_organisation", ADMIN),
     "registry:organisation-delete": ("post", "other_organisation", ADMIN),
+    "reporting:overview": ("get", "", SIGNED_IN),
+    "reporting:metadata": ("get", "", SIGNED_IN),
+    "reporting:figures": ("get", "", SIGNED_IN),
+    "reporting:upload": ("get", "", REPORTERS),
+    "reporting:template": ("get", "data_set_period", REPORTERS),
+    "reporting:completeness": ("get", "data_set_period", SIGNED_IN),
+    "reporting:entry": ("get", "other_report", CITY_READERS),
+    "reporting:submit": ("post", "other_report", ADMIN),
+    "reporting:decide": ("post", "other_submission", ADMIN),
     "api-1.0.0:openapi-json": ("get", "", PUBLIC),
     "api-1.0.0:openapi-view": ("get", "", PUBLIC),
 }
@@ -71,6 +82,13 @@ API: dict[tuple[str, str], set[str]] = {
     ("patch", "/api/v1/organisations/{organisation_id}"): ADMIN,
     ("delete", "/api/v1/organisations/{organisation_id}"): ADMIN,
     ("get", "/api/v1/audit"): CITY_READERS,
+    ("post", "/api/v1/dataValueSets"): REPORTERS,
+    ("get", "/api/v1/dataValueSets"): SIGNED_IN,
+    ("get", "/api/v1/dataSets"): SIGNED_IN,
+    ("get", "/api/v1/dataElements"): SIGNED_IN,
+    ("get", "/api/v1/indicators"): SIGNED_IN,
+    ("get", "/api/v1/figures/{unit}/{period}"): CITY_READERS,
+    ("get", "/api/v1/completeness/{data_set}/{period}"): CITY_READERS | {"county_officer"},
 }
 
 
@@ -113,6 +131,28 @@ def _arguments(kind: str, request: pytest.FixtureRequest, actor: Any) -> dict[st
         return {"code": request.getfixturevalue("other_county").code}
     if kind == "other_organisation":
         return {"organisation_id": request.getfixturevalue("other_organisation").pk}
+    if kind == "data_set_period":
+        request.getfixturevalue("statistics")
+        return {"data_set_code": "COUNTY_QUARTERLY", "period_code": "2024Q3"}
+    if kind == "other_report":
+        request.getfixturevalue("statistics")
+        return {
+            "data_set_code": "COUNTY_QUARTERLY",
+            "period_code": "2024Q3",
+            "unit": request.getfixturevalue("other_county").code,
+        }
+    if kind == "other_submission":
+        request.getfixturevalue("statistics")
+        from hanjiang.reporting.models import DataSet, Submission
+
+        submission = Submission.objects.create(
+            data_set=DataSet.objects.get(code="COUNTY_QUARTERLY"),
+            period="2024Q3",
+            org_unit=request.getfixturevalue("other_county").code,
+            status="submitted",
+            submitted_at=datetime.datetime(2024, 10, 5, tzinfo=datetime.UTC),
+        )
+        return {"submission_id": submission.pk, "decision": "approve"}
     if kind == "own_token":
         owner = actor or request.getfixturevalue("users")["city_admin"]
         token, _key = token_create(actor=owner, user=owner, name="walk")
@@ -151,6 +191,10 @@ def _api_path(path: str, request: pytest.FixtureRequest, actor: Any) -> str:
         path = path.replace(
             "{organisation_id}", str(request.getfixturevalue("other_organisation").pk)
         )
+    if "{unit}" in path or "{data_set}" in path:
+        request.getfixturevalue("statistics")
+        path = path.replace("{unit}", request.getfixturevalue("other_county").short_code)
+        path = path.replace("{period}", "2024Q3").replace("{data_set}", "COUNTY_QUARTERLY")
     if "{token_id}" in path:
         path = path.replace("{token_id}", str(_arguments("own_token", request, actor)["token_id"]))
     return path

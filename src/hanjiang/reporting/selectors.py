@@ -1,0 +1,252 @@
+"""Reads for the reporting pages and API: entry grids, reports, figures and indicators."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from hanjiang.accounts.models import Role
+from hanjiang.accounts.scoping import Scope
+from hanjiang.core.periods import Period, PeriodType
+from hanjiang.registry.models import Division, Organisation
+from hanjiang.reporting.aggregation import (
+    LEVEL_PREFIX,
+    VALUE_COLUMNS,
+    IndicatorSpec,
+    aggregate,
+    evaluate_indicators,
+)
+from hanjiang.reporting.models import (
+    DataElement,
+    DataSet,
+    DataValue,
+    Indicator,
+    ReportingUnits,
+    Submission,
+    SubmissionStatus,
+)
+from hanjiang.reporting.workflow import due_date, expected_units
+
+
+@dataclass(frozen=True)
+class EntryCell:
+    element: DataElement
+    option_code: str
+    option_name: str
+    value: str
+    comment: str
+    explanation: str
+
+    @property
+    def field_name(self) -> str:
+        return f"v:{self.element.code}:{self.option_code}"
+
+
+def unit_name(code: str) -> str:
+    division = Division.objects.filter(code=code).only("name").first()
+    if division is not None:
+        return division.name
+    organisation = Organisation.objects.filter(uscc=code).only("name").first()
+    return organisation.name if organisation is not None else code
+
+
+def entry_cells(data_set: DataSet, period: Period, unit: str) -> list[EntryCell]:
+    """One cell per element (per option for a disaggregated element), with stored values."""
+    stored = {
+        (element_id, option): (value, comment, explanation)
+        for element_id, option, value, comment, explanation in DataValue.objects.filter(
+            org_unit=unit, period=period.code
+        ).values_list("element_id", "category_option", "value", "comment", "explanation")
+    }
+    cells = []
+    members = data_set.members.select_related("element__category").prefetch_related(
+        "element__category__options"
+    )
+    for member in members:
+        element = member.element
+        options = (
+            [(option.code, option.name_zh) for option in element.category.options.all()]
+            if element.category
+            else [("", "")]
+        )
+        for code, name in options:
+            value, comment, explanation = stored.get((element.pk, code), ("", "", ""))
+            cells.append(EntryCell(element, code, name, value, comment, explanation))
+    return cells
+
+
+def reporting_units_for(scope: Scope, data_set: DataSet) -> list[tuple[str, str]]:
+    units = expected_units(data_set)
+    if scope.reads_everything:
+        return units
+    if scope.role == Role.COUNTY_OFFICER and scope.county_prefix:
+        if data_set.reporting_units == ReportingUnits.ORGANISATIONS:
+            codes = set(
+                Organisation.objects.filter(
+                    division__code__startswith=scope.county_prefix
+                ).values_list("uscc", flat=True)
+            )
+            return [unit for unit in units if unit[0] in codes]
+        return [unit for unit in units if unit[0].startswith(scope.county_prefix)]
+    if scope.role == Role.ENTERPRISE and scope.organisation_id:
+        own = Organisation.objects.filter(pk=scope.organisation_id).values_list("uscc", flat=True)
+        return [unit for unit in units if unit[0] in set(own)]
+    return []
+
+
+def recent_periods(period_type: str, today: datetime.date, count: int = 6) -> list[Period]:
+    """The last `count` ended periods of a type, newest first."""
+    current = {
+        PeriodType.YEARLY: Period.year(today.year),
+        PeriodType.QUARTERLY: Period.quarter(today.year, (today.month - 1) // 3 + 1),
+        PeriodType.MONTHLY: Period.month(today.year, today.month),
+    }[PeriodType(period_type)]
+    return [current.shift(-step) for step in range(1, count + 1)]
+
+
+@dataclass(frozen=True)
+class ReportStatus:
+    data_set: DataSet
+    period: Period
+    unit: str
+    unit_name: str
+    status: str
+    due: datetime.date
+    submission: Submission | None
+
+
+def report_statuses(scope: Scope, today: datetime.date | None = None) -> list[ReportStatus]:
+    """Each report the scope's units owe for recent periods, with its status."""
+    today = today or timezone.localdate()
+    result = []
+    for data_set in DataSet.objects.order_by("code"):
+        if data_set.code.startswith("SYNTH"):
+            continue
+        units = reporting_units_for(scope, data_set)
+        if not units:
+            continue
+        periods = recent_periods(data_set.period_type, today, 4)
+        submissions = {
+            (submission.period, submission.org_unit): submission
+            for submission in Submission.objects.filter(
+                data_set=data_set, period__in=[period.code for period in periods]
+            )
+        }
+        for period in periods:
+            for code, name in units:
+                submission = submissions.get((period.code, code))
+                status = submission.status if submission else SubmissionStatus.OPEN
+                result.append(
+                    ReportStatus(
+                        data_set, period, code, name, status, due_date(data_set, period), submission
+                    )
+                )
+    return result
+
+
+def overdue_reports(today: datetime.date | None = None) -> list[ReportStatus]:
+    """Reports past their due date and not submitted, across the city."""
+    today = today or timezone.localdate()
+    everything = Scope(role=Role.CITY_ADMIN)
+    return [
+        report
+        for report in report_statuses(everything, today)
+        if report.due < today
+        and report.status in {SubmissionStatus.OPEN, SubmissionStatus.RETURNED}
+    ]
+
+
+def values_frame(values: QuerySet[DataValue]) -> pl.DataFrame:
+    return pl.DataFrame(
+        list(
+            values.values_list(
+                "element_id", "period", "period_type", "division_code", "category_option", "number"
+            )
+        ),
+        schema=VALUE_COLUMNS,
+        orient="row",
+    )
+
+
+@dataclass(frozen=True)
+class Figure:
+    code: str
+    name: str
+    unit: str
+    value: float | None
+    kind: str  # element or indicator
+    dimension: str
+    decimals: int
+
+
+def unit_figures(unit: Division, period: Period) -> list[Figure]:
+    """Every element figure and indicator of a division for a period, aggregated from below."""
+    level = unit.level if unit.level in LEVEL_PREFIX else "county"
+    prefix = unit.territory_prefix
+    values = values_frame(
+        DataValue.objects.filter(
+            division_code__startswith=prefix, period__startswith=str(period.start.year)
+        )
+    )
+    elements = list(
+        DataElement.objects.exclude(code__startswith="SYNTH").order_by("dimension", "code")
+    )
+    aggregation = {element.pk: element.aggregation for element in elements}
+    figures = aggregate(values, aggregation, period_type=period.type.value, level=level)
+    mine = figures.filter((pl.col("unit") == unit.code) & (pl.col("period") == period.code))
+    numbers = dict(zip(mine["element_id"].to_list(), mine["number"].to_list(), strict=True))
+    indicators = list(Indicator.objects.order_by("dimension", "code"))
+    specs = [IndicatorSpec(i.code, i.numerator, i.denominator, i.factor) for i in indicators]
+    indicator_values = evaluate_indicators(mine, specs, {e.code: e.pk for e in elements})
+    by_indicator = dict(
+        zip(
+            indicator_values["indicator"].to_list(),
+            indicator_values["value"].to_list(),
+            strict=True,
+        )
+    )
+    result = [
+        Figure(e.code, e.name_zh, e.unit_zh, numbers.get(e.pk), "element", e.dimension, 2)
+        for e in elements
+    ]
+    result += [
+        Figure(
+            i.code,
+            i.name_zh,
+            i.unit_zh,
+            by_indicator.get(i.code),
+            "indicator",
+            i.dimension,
+            i.decimals,
+        )
+        for i in indicators
+    ]
+    return result
+
+
+def figure_table(period: Period, level: str, codes: list[str]) -> dict[str, dict[str, Any]]:
+    """{unit code: {element or indicator code: value}} for every unit of `level`."""
+    values = values_frame(DataValue.objects.filter(period__startswith=str(period.start.year)))
+    elements = list(DataElement.objects.all())
+    aggregation = {element.pk: element.aggregation for element in elements}
+    figures = aggregate(values, aggregation, period_type=period.type.value, level=level).filter(
+        pl.col("period") == period.code
+    )
+    by_id = {element.pk: element.code for element in elements}
+    table: dict[str, dict[str, Any]] = {}
+    for element_id, _period, unit, number in figures.iter_rows():
+        table.setdefault(unit, {})[by_id[element_id]] = number
+    specs = [
+        IndicatorSpec(i.code, i.numerator, i.denominator, i.factor)
+        for i in Indicator.objects.filter(code__in=codes)
+    ]
+    for indicator, _period, unit, value in evaluate_indicators(
+        figures, specs, {e.code: e.pk for e in elements}
+    ).iter_rows():
+        table.setdefault(unit, {})[indicator] = value
+    return table
