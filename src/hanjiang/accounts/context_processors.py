@@ -17,6 +17,7 @@ NAVIGATION: list[tuple[str, Any, frozenset[Role] | None]] = [
     ("registry:organisation-list", _("Organisations"), SIGNED_IN),
     ("reporting:overview", _("Statistics"), SIGNED_IN),
     ("reporting:figures", _("Figures"), SIGNED_IN),
+    ("dashboards:index", _("Development index"), SIGNED_IN),
     ("dashboards:audit-list", _("Audit trail"), frozenset({Role.CITY_ADMIN, Role.REVIEWER})),
     ("accounts:users", _("Users"), frozenset({Role.CITY_ADMIN})),
     ("accounts:tokens", _("API tokens"), SIGNED_IN),

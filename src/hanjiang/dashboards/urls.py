@@ -6,4 +6,5 @@ app_name = "dashboards"
 urlpatterns = [
     path("", views.home, name="home"),
     path("audit/", views.audit_list, name="audit-list"),
+    path("index/", views.development_index, name="index"),
 ]

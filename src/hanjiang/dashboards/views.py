@@ -6,17 +6,29 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.i18n import set_language
 
 from hanjiang.accounts.access import public_page, roles_required
 from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
+from hanjiang.analytics.index import (
+    AGGREGATIONS,
+    DIMENSIONS,
+    NORMALISATIONS,
+    Method,
+    compute_index,
+    sensitivity,
+)
 from hanjiang.core.models import AuditAction
+from hanjiang.core.periods import Period
 from hanjiang.core.selectors import audit_list as select_audit_entries
 from hanjiang.core.selectors import audit_models
 from hanjiang.registry.models import CURRENT_EDITION, Division, DivisionLevel
 from hanjiang.registry.permissions import can_view_division
 from hanjiang.registry.selectors import division_counts
+from hanjiang.reporting.models import Indicator
+from hanjiang.reporting.selectors import figure_table, overdue_reports
 
 
 def _date(value: str) -> datetime.date | None:
@@ -65,7 +77,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboards/home.html",
-        {"counties": rows, "map_data": map_data, "edition": CURRENT_EDITION},
+        {
+            "counties": rows,
+            "map_data": map_data,
+            "edition": CURRENT_EDITION,
+            "overdue": overdue_reports() if scope.reads_everything else [],
+        },
     )
 
 
@@ -98,5 +115,59 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "models": [f"{label}.{name}" for label, name in audit_models()],
             "actions": AuditAction.choices,
+        },
+    )
+
+
+@roles_required(*tuple(Role))
+def development_index(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year - 1))
+    except ValueError:
+        year = today.year - 1
+    normalisation = request.GET.get("normalisation", "minmax")
+    aggregation = request.GET.get("aggregation", "arithmetic")
+    if normalisation not in NORMALISATIONS:
+        normalisation = "minmax"
+    if aggregation not in AGGREGATIONS:
+        aggregation = "arithmetic"
+    weights = {}
+    for dimension in DIMENSIONS:
+        try:
+            weights[dimension] = max(0.0, float(request.GET.get(f"w_{dimension}", 1)))
+        except ValueError:
+            weights[dimension] = 1.0
+    method = Method(normalisation, aggregation, weights)
+    indicators = list(
+        Indicator.objects.filter(dimension__in=DIMENSIONS).order_by("dimension", "code")
+    )
+    dimensions = {indicator.code: indicator.dimension for indicator in indicators}
+    names = dict(
+        Division.objects.filter(level=DivisionLevel.COUNTY)
+        .order_by("code")
+        .values_list("code", "name")
+    )
+    table = figure_table(Period.year(year), "county", list(dimensions))
+    values = {unit: table.get(unit, {}) for unit in names}
+    scores = compute_index(values, dimensions, names, method)
+    ranks = sensitivity(values, dimensions, names, method)
+    return render(
+        request,
+        "dashboards/index.html",
+        {
+            "year": year,
+            "years": list(range(today.year - 1, 2019, -1)),
+            "method": method,
+            "weights": weights,
+            "scores": scores,
+            "indicators": indicators,
+            "values": values,
+            "scenarios": list(ranks),
+            "ranks": [
+                (score, [ranks[label].get(score.unit) for label in ranks]) for score in scores
+            ],
+            "normalisations": NORMALISATIONS,
+            "aggregations": AGGREGATIONS,
         },
     )

@@ -34,6 +34,7 @@ REPORTERS = {"city_admin", "county_officer", "enterprise"}
 PAGES: dict[str, tuple[str, str, set[str]]] = {
     "dashboards:home": ("get", "", PUBLIC),
     "dashboards:audit-list": ("get", "", CITY_READERS),
+    "dashboards:index": ("get", "", SIGNED_IN),
     "accounts:login": ("get", "", PUBLIC),
     "accounts:logout": ("post", "", PUBLIC),
     "accounts:tokens": ("get", "", SIGNED_IN),

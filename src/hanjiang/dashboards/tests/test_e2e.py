@@ -81,3 +81,61 @@ def test_a_county_officer_sees_its_county_and_no_other(
     assert other is not None and other.status == 403
     assert page.inner_text("[data-testid=forbidden] h1") == "无权访问"
     page.screenshot(path=str(ARTIFACTS / "forbidden-other-county.png"))
+
+
+def _sign_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def test_a_quarterly_report_goes_from_county_entry_to_city_figures(
+    live_server: Any, statistics: None, browser_page: Any
+) -> None:
+    import time_machine
+
+    county = Division.objects.get(code="420625000000")
+    UserFactory(username="gucheng", role=Role.COUNTY_OFFICER, county=county)
+    UserFactory(username="city", role=Role.CITY_ADMIN)
+    page = browser_page
+    entry = f"{live_server.url}/reporting/entry/COUNTY_QUARTERLY/2026Q3/420625000000/"
+    figures = {
+        "ONLINE_RETAIL": "52000",
+        "ONLINE_RETAIL_PHYSICAL": "48000",
+        "ONLINE_RETAIL_AGRI": "13000",
+        "ECOMMERCE_TRANSACTIONS": "310000",
+        "ONLINE_STORES": "2100",
+        "ECOMMERCE_EMPLOYEES": "7600",
+        "EXPRESS_PARCELS": "950.5",
+        "TOTAL_RETAIL": "400000",
+    }
+    with time_machine.travel("2026-10-09 10:00 +0800", tick=True):
+        _sign_in(page, live_server.url, "gucheng")
+        page.goto(entry)
+        page.fill("input[name='v:ONLINE_STORES:']", "12.5")
+        assert page.inner_text("input[name='v:ONLINE_STORES:'] + .field-error") == "须为整数"
+        for code, value in figures.items():
+            page.fill(f"input[name='v:{code}:']", value)
+        page.click("[data-testid=entry-form] button[type=submit]")
+        page.wait_for_selector(".messages li.success")
+        page.click("[data-testid=submit-report]")
+        page.wait_for_selector("[data-testid=report-status]")
+        assert page.inner_text("[data-testid=report-status]") == "已上报"
+        page.screenshot(path=str(ARTIFACTS / "report-submitted.png"), full_page=True)
+        page.click("form[action='/accounts/logout/'] button")
+
+        _sign_in(page, live_server.url, "city")
+        assert "报表逾期" in page.inner_text("[data-testid=overdue] h2")
+        page.goto(entry)
+        page.click("[data-testid=approve]")
+        page.wait_for_selector(".messages li.success")
+        assert page.inner_text("[data-testid=report-status]") == "已审核"
+        page.goto(f"{live_server.url}/reporting/figures/?unit=420625000000&period=2026Q3")
+        share = page.inner_text("[data-testid=figures] tr[data-code=ONLINE_RETAIL_SHARE] td.num")
+        assert share == "13.00"
+        page.goto(f"{live_server.url}/reporting/figures/?unit=420600000000&period=2026")
+        city = page.inner_text("[data-testid=figures] tr[data-code=ONLINE_RETAIL] td.num")
+        assert city == "52000.00"
+        page.screenshot(path=str(ARTIFACTS / "city-figures.png"), full_page=True)

@@ -1,0 +1,1 @@
+"""Read-only analysis over the reported figures: the composite e-commerce development index."""
