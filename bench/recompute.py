@@ -30,10 +30,14 @@ MONTHS = 60
 
 
 def synthetic_values(units: int) -> pl.DataFrame:
-    with (ROOT / "src/hanjiang/registry/data/divisions/villages.csv").open(encoding="utf-8") as handle:
+    with (ROOT / "src/hanjiang/registry/data/divisions/villages.csv").open(
+        encoding="utf-8"
+    ) as handle:
         villages = [row["code"] for row in csv.DictReader(handle)]
     # Xiangyang has 2,817 village-level units; the rest of the 3,000 reuse real township codes.
-    with (ROOT / "src/hanjiang/registry/data/divisions/townships.csv").open(encoding="utf-8") as handle:
+    with (ROOT / "src/hanjiang/registry/data/divisions/townships.csv").open(
+        encoding="utf-8"
+    ) as handle:
         townships = [row["code"].ljust(12, "0") for row in csv.DictReader(handle)]
     codes = (villages + townships)[:units]
     months = [f"{2021 + m // 12}{m % 12 + 1:02d}" for m in range(MONTHS)]
@@ -54,21 +58,41 @@ def floor(values: pl.DataFrame) -> int:
     """The same roll-up as plain group-by sums: the least any engine has to do."""
     rows = 0
     year = pl.col("period").str.slice(0, 4)
-    quarter = pl.concat_str([year, pl.lit("Q"), ((pl.col("period").str.slice(4, 2).cast(pl.Int32) - 1) // 3 + 1).cast(pl.String)])
+    quarter = pl.concat_str(
+        [
+            year,
+            pl.lit("Q"),
+            ((pl.col("period").str.slice(4, 2).cast(pl.Int32) - 1) // 3 + 1).cast(pl.String),
+        ]
+    )
     for level in ("city", "county", "township"):
         unit = pl.col("division_code").str.slice(0, LEVEL_PREFIX[level])
         for target in (pl.col("period"), quarter, year):
-            rows += values.lazy().group_by(["element_id", unit.alias("unit"), target.alias("target")]).agg(pl.col("number").sum()).collect().height
+            rows += (
+                values.lazy()
+                .group_by(["element_id", unit.alias("unit"), target.alias("target")])
+                .agg(pl.col("number").sum())
+                .collect()
+                .height
+            )
     return rows
 
 
 def main() -> None:
     units = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
     values = synthetic_values(units)
-    aggregation = {element: ["sum", "sum", "sum", "average", "last"][element % 5] for element in range(1, ELEMENTS + 1)}
+    aggregation = {
+        element: ["sum", "sum", "sum", "average", "last"][element % 5]
+        for element in range(1, ELEMENTS + 1)
+    }
     element_ids = {f"E{element}": element for element in range(1, ELEMENTS + 1)}
-    indicators = [IndicatorSpec(f"I{n}", f"#{{E{n + 1}}} + #{{E{n + 2}}}", f"#{{E{n + 3}}}", 100.0) for n in range(10)]
-    print(f"Recomputation from {values.height:,} synthetic values ({units:,} units × {MONTHS} months × {ELEMENTS} elements)")
+    indicators = [
+        IndicatorSpec(f"I{n}", f"#{{E{n + 1}}} + #{{E{n + 2}}}", f"#{{E{n + 3}}}", 100.0)
+        for n in range(10)
+    ]
+    print(
+        f"Recomputation from {values.height:,} synthetic values ({units:,} units × {MONTHS} months × {ELEMENTS} elements)"
+    )
     start = time.perf_counter()
     floor_rows = floor(values)
     floor_seconds = time.perf_counter() - start
@@ -76,8 +100,12 @@ def main() -> None:
     figures, indicator_values = recompute_all(values, aggregation, indicators, element_ids)
     engine_seconds = time.perf_counter() - start
     print(f"  floor: plain Polars group-by sums   {floor_seconds:6.2f} s ({floor_rows:,} rows)")
-    print(f"  engine: figures + indicators        {engine_seconds:6.2f} s ({figures.height:,} figures, {indicator_values.height:,} indicator values)")
-    print(f"  ratio engine / floor                {engine_seconds / floor_seconds:6.2f}× (goal ≤ 3×)")
+    print(
+        f"  engine: figures + indicators        {engine_seconds:6.2f} s ({figures.height:,} figures, {indicator_values.height:,} indicator values)"
+    )
+    print(
+        f"  ratio engine / floor                {engine_seconds / floor_seconds:6.2f}× (goal ≤ 3×)"
+    )
     print(f"  throughput                          {values.height / engine_seconds:,.0f} values/s")
 
 
