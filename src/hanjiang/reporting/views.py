@@ -273,7 +273,7 @@ def figures(request: HttpRequest) -> HttpResponse:
             "period": period,
             "rows": rows,
             "units": units,
-            "periods": [Period.year(today.year - step) for step in range(1, 6)]
+            "periods": [Period.year(today.year - step) for step in range(6)]
             + [Period.quarter(today.year, q) for q in range(1, 5)]
             + [Period.quarter(today.year - 1, q) for q in range(1, 5)],
         },

@@ -127,7 +127,7 @@ def test_a_quarterly_report_goes_from_county_entry_to_city_figures(
         page.click("form[action='/accounts/logout/'] button")
 
         _sign_in(page, live_server.url, "city")
-        assert "报表逾期" in page.inner_text("[data-testid=overdue] h2")
+        assert "份报表逾期未报" in page.inner_text("[data-testid=overdue] h2")
         page.goto(entry)
         page.click("[data-testid=approve]")
         page.wait_for_selector(".messages li.success")
