@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -124,3 +125,16 @@ def statistics(reference: None) -> None:
 
     if not DataElement.objects.exists():
         metadata_load()
+
+
+SAMPLE_PLAN = (
+    Path(__file__).resolve().parent / "src/hanjiang/plans/tests/data/sample-county-plan.yaml"
+)
+
+
+@pytest.fixture
+def small_plan(statistics: None) -> Any:
+    """A small county plan (test data) with every kind of target."""
+    from hanjiang.plans.loader import plan_load
+
+    return plan_load(SAMPLE_PLAN.read_text(encoding="utf-8")).plan

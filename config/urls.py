@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("hanjiang.accounts.urls")),
     path("registry/", include("hanjiang.registry.urls")),
     path("reporting/", include("hanjiang.reporting.urls")),
+    path("plans/", include("hanjiang.plans.urls")),
     path("i18n/setlang/", switch_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

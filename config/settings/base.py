@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "hanjiang.accounts",
     "hanjiang.registry",
     "hanjiang.reporting",
+    "hanjiang.plans",
     "hanjiang.dashboards",
 ]
 
@@ -157,5 +158,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# Plan progress: points by which attainment may trail elapsed time before a target is at risk
+# or off track (docs/plans.md).
+PLAN_AT_RISK_POINTS = env_int("PLAN_AT_RISK_POINTS", 10)
+PLAN_OFF_TRACK_POINTS = env_int("PLAN_OFF_TRACK_POINTS", 30)
 
 HANJIANG_DEMO_CONTENT = env_bool("HANJIANG_DEMO_CONTENT", default=True)

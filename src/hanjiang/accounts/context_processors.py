@@ -13,6 +13,7 @@ from hanjiang.accounts.scoping import role_of
 SIGNED_IN = frozenset(Role)
 NAVIGATION: list[tuple[str, Any, frozenset[Role] | None]] = [
     ("dashboards:home", _("Home"), None),
+    ("plans:index", _("Plan"), SIGNED_IN),
     ("registry:division-tree", _("Divisions"), SIGNED_IN),
     ("registry:organisation-list", _("Organisations"), SIGNED_IN),
     ("reporting:overview", _("Statistics"), SIGNED_IN),

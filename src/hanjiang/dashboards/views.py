@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -24,6 +25,8 @@ from hanjiang.core.models import AuditAction
 from hanjiang.core.periods import Period
 from hanjiang.core.selectors import audit_list as select_audit_entries
 from hanjiang.core.selectors import audit_models
+from hanjiang.plans.models import Plan
+from hanjiang.plans.selectors import plan_tree
 from hanjiang.registry.models import CURRENT_EDITION, Division, DivisionLevel
 from hanjiang.registry.permissions import can_view_division
 from hanjiang.registry.selectors import division_counts
@@ -82,8 +85,18 @@ def home(request: HttpRequest) -> HttpResponse:
             "map_data": map_data,
             "edition": CURRENT_EDITION,
             "overdue": overdue_reports() if scope.reads_everything else [],
+            **_plan_summary(),
         },
     )
+
+
+def _plan_summary() -> dict[str, Any]:
+    plan = Plan.objects.filter(is_published=True).first()
+    if plan is None:
+        return {"plan": None}
+    today = timezone.localdate()
+    rows, counts = plan_tree(plan, today)
+    return {"plan": plan, "rows": rows, "counts": counts, "today": today, "is_public": True}
 
 
 @roles_required(Role.CITY_ADMIN, Role.REVIEWER)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from hanjiang.core.models import AuditChannel
-from hanjiang.reporting.models import DataSource, DataValue
+from hanjiang.reporting.models import DataElement, DataSource, DataValue
 from hanjiang.reporting.values import ImportSummary, ValueRow, values_import
 
 
@@ -25,6 +25,13 @@ class DerivedValue:
     org_unit: str
     value: float | int | str
     category_option: str = ""
+    comment: str = ""
+
+
+def _text(value: float | int | str) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _unit_key(code: str) -> str:
@@ -71,7 +78,14 @@ def derived_values_publish(
         if (code, period, unit, option) not in produced
     ]
     rows = [
-        ValueRow(v.element, v.period, v.org_unit, str(v.value), category_option=v.category_option)
+        ValueRow(
+            v.element,
+            v.period,
+            v.org_unit,
+            _text(v.value),
+            category_option=v.category_option,
+            comment=v.comment,
+        )
         for v in values
         if v.element in element_codes and v.period in period_codes
     ]
@@ -83,3 +97,49 @@ def derived_values_publish(
             atomic=True,
             channel=AuditChannel.SYSTEM,
         )
+
+
+def published_source_register(
+    *, code: str, name_zh: str, name_en: str, citation: str
+) -> DataSource:
+    """Create or update the source of figures published in a document (a plan, a bulletin)."""
+    source, _created = DataSource.objects.update_or_create(
+        code=code,
+        defaults={
+            "kind": DataSource.Kind.PUBLISHED,
+            "name_zh": name_zh,
+            "name_en": name_en,
+            "module": "",
+            "citation": citation,
+        },
+    )
+    return source
+
+
+def element_upsert(
+    *,
+    code: str,
+    name_zh: str,
+    name_en: str,
+    value_type: str,
+    aggregation: str,
+    unit_zh: str = "",
+    unit_en: str = "",
+    dimension: str = "context",
+    definition_zh: str = "",
+) -> DataElement:
+    """Define (or update) a data element that no data set collects, e.g. a plan's own figure."""
+    element, _created = DataElement.objects.update_or_create(
+        code=code,
+        defaults={
+            "name_zh": name_zh,
+            "name_en": name_en,
+            "value_type": value_type,
+            "aggregation": aggregation,
+            "unit_zh": unit_zh,
+            "unit_en": unit_en,
+            "dimension": dimension,
+            "definition_zh": definition_zh,
+        },
+    )
+    return element

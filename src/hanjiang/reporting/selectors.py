@@ -250,3 +250,77 @@ def figure_table(period: Period, level: str, codes: list[str]) -> dict[str, dict
     ).iter_rows():
         table.setdefault(unit, {})[indicator] = value
     return table
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    year: int
+    value: float | None
+    text: str
+    source: str
+    citation: str
+    updated_at: datetime.datetime | None
+
+
+def yearly_series(
+    *, element_code: str = "", indicator_code: str = "", unit_code: str
+) -> list[SeriesPoint]:
+    """A figure's yearly series for a division: values stored for the division itself (as
+    published or reported, with their source) and, for other years, the total of what its
+    units reported, aggregated by the element's rules."""
+    division = Division.objects.filter(code=unit_code).first()
+    if division is None:
+        return []
+    if indicator_code:
+        return _indicator_series(indicator_code, division)
+    element = DataElement.objects.filter(code=element_code).first()
+    if element is None:
+        return []
+    points: dict[int, SeriesPoint] = {}
+    direct = DataValue.objects.filter(
+        element=element, org_unit=division.code, period_type="yearly"
+    ).select_related("source")
+    for value in direct:
+        year = int(value.period)
+        points[year] = SeriesPoint(
+            year, value.number, value.value, value.source.name_zh, value.comment, value.updated_at
+        )
+    frame = values_frame(
+        DataValue.objects.filter(
+            element=element, division_code__startswith=division.territory_prefix
+        )
+    )
+    level = division.level if division.level in LEVEL_PREFIX else "county"
+    figures = aggregate(frame, {element.pk: element.aggregation}, period_type="yearly", level=level)
+    for _element_id, period, _unit, number in figures.filter(
+        pl.col("unit") == division.code
+    ).iter_rows():
+        year = int(period)
+        if year not in points:
+            points[year] = SeriesPoint(year, number, f"{number:g}", AGGREGATED_SOURCE, "", None)
+    return [points[year] for year in sorted(points)]
+
+
+AGGREGATED_SOURCE = "汇总自各单位填报数据"
+
+
+def _indicator_series(code: str, division: Division) -> list[SeriesPoint]:
+    indicator = Indicator.objects.filter(code=code).first()
+    if indicator is None:
+        return []
+    elements = list(DataElement.objects.all())
+    frame = values_frame(
+        DataValue.objects.filter(division_code__startswith=division.territory_prefix)
+    )
+    level = division.level if division.level in LEVEL_PREFIX else "county"
+    figures = aggregate(
+        frame, {e.pk: e.aggregation for e in elements}, period_type="yearly", level=level
+    ).filter(pl.col("unit") == division.code)
+    spec = IndicatorSpec(
+        indicator.code, indicator.numerator, indicator.denominator, indicator.factor
+    )
+    values = evaluate_indicators(figures, [spec], {e.code: e.pk for e in elements})
+    return [
+        SeriesPoint(int(period), value, f"{value:g}", AGGREGATED_SOURCE, "", None)
+        for _code, period, _unit, value in values.sort("period").iter_rows()
+    ]

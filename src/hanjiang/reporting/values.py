@@ -274,8 +274,9 @@ def values_import(
     not write figures.
     """
     source = DataSource.objects.get(code=source_code)
-    if source.kind == DataSource.Kind.DERIVED and actor is None:
-        # A module publishing figures it derives from its own records writes for the whole city.
+    if source.kind != DataSource.Kind.ENTRY and actor is None:
+        # A module publishing figures (derived from its records, or published in a document such
+        # as a plan) writes for the whole city.
         scope = Scope(role=Role.CITY_ADMIN)
     else:
         scope = scope_of(actor)
@@ -374,7 +375,7 @@ def _checked(
             "unit": [item[0] if item else None for item in resolved],
             "division_code": [item[1] if item else None for item in resolved],
             "unit_problem": [
-                _unit_problem(code, by_key[key], units, scope, actor)
+                _unit_problem(code, by_key[key], units, scope, actor, source)
                 for key, code in unit_rows.iter_rows()
             ],
         },
@@ -485,7 +486,8 @@ def _period_problem(
     period = periods[code]
     if period is None:
         return "invalid_period"
-    data_sets = element.data_sets
+    # Data sets govern what units enter; published and derived figures are not entry.
+    data_sets = element.data_sets if source.kind == DataSource.Kind.ENTRY else ()
     if data_sets and all(data_set.period_type != period.type for data_set in data_sets):
         return "wrong_period_type"
     if not period.has_ended(today) and source.kind == DataSource.Kind.ENTRY:
@@ -498,13 +500,13 @@ def _period_problem(
 
 
 def _unit_problem(
-    code: str, element: _ElementInfo, units: _Units, scope: Scope, actor: Any
+    code: str, element: _ElementInfo, units: _Units, scope: Scope, actor: Any, source: DataSource
 ) -> str | None:
     resolved = units.resolve(code.strip())
     if resolved is None:
         return "unknown_org_unit"
     unit, division_code, level = resolved
-    data_sets = element.data_sets
+    data_sets = element.data_sets if source.kind == DataSource.Kind.ENTRY else ()
     if data_sets and not any(_accepts(data_set, level, unit, units) for data_set in data_sets):
         return "wrong_org_unit"
     if scope.role == Role.ENTERPRISE:

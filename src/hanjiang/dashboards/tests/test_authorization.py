@@ -62,6 +62,12 @@ PAGES: dict[str, tuple[str, str, set[str]]] = {
     "reporting:entry": ("get", "other_report", CITY_READERS),
     "reporting:submit": ("post", "other_report", ADMIN),
     "reporting:decide": ("post", "other_submission", ADMIN),
+    "plans:index": ("get", "", SIGNED_IN),
+    "plans:upload": ("get", "", ADMIN),
+    "plans:dashboard": ("get", "plan", SIGNED_IN),
+    "plans:public": ("get", "plan", PUBLIC),
+    "plans:report": ("get", "plan_report", CITY_READERS),
+    "plans:indicator": ("get", "plan_indicator", SIGNED_IN),
     "api-1.0.0:openapi-json": ("get", "", PUBLIC),
     "api-1.0.0:openapi-view": ("get", "", PUBLIC),
 }
@@ -154,6 +160,14 @@ def _arguments(kind: str, request: pytest.FixtureRequest, actor: Any) -> dict[st
             submitted_at=datetime.datetime(2024, 10, 5, tzinfo=datetime.UTC),
         )
         return {"submission_id": submission.pk, "decision": "approve"}
+    if kind.startswith("plan"):
+        plan = request.getfixturevalue("small_plan")
+        arguments: dict[str, Any] = {"code": plan.code}
+        if kind == "plan_report":
+            arguments.update(year=2023, fmt="xlsx")
+        if kind == "plan_indicator":
+            arguments["indicator_code"] = "1.1"
+        return arguments
     if kind == "own_token":
         owner = actor or request.getfixturevalue("users")["city_admin"]
         token, _key = token_create(actor=owner, user=owner, name="walk")

@@ -12,3 +12,9 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+document.addEventListener("change", function (event) {
+  var target = event.target;
+  if (target instanceof HTMLSelectElement && target.hasAttribute("data-navigate")) {
+    window.location.href = target.value;
+  }
+});

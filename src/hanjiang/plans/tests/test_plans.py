@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+import datetime
+import io
+from typing import Any
+
+import pytest
+import yaml
+from docx import Document
+from openpyxl import load_workbook
+
+from conftest import SAMPLE_PLAN
+from hanjiang.plans.loader import PlanFileError, plan_load
+from hanjiang.plans.models import Plan, PlanIndicator
+from hanjiang.plans.progress import indicator_progress
+from hanjiang.plans.reports import build_docx, build_xlsx
+from hanjiang.reporting.models import DataValue
+from hanjiang.reporting.values import ValueRow, values_import
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.date(2023, 12, 31)
+
+
+def _document() -> dict[str, Any]:
+    return yaml.safe_load(SAMPLE_PLAN.read_text(encoding="utf-8"))
+
+
+def _progress(plan: Plan, code: str, day: datetime.date = DAY) -> Any:
+    return indicator_progress(PlanIndicator.objects.get(plan=plan, code=code), plan, day)
+
+
+def test_the_plan_loads_with_its_tree_projects_and_published_baselines(small_plan: Plan) -> None:
+    leaves = PlanIndicator.objects.filter(plan=small_plan).exclude(target_kind="")
+    assert leaves.count() == 6
+    child = PlanIndicator.objects.get(plan=small_plan, code="1.1")
+    assert (child.parent and child.parent.code, child.level, child.target_value) == ("1", 2, 80000)
+    baseline = DataValue.objects.get(
+        source__code="plan:sample-gucheng-2021-2025", element__code="ONLINE_RETAIL"
+    )
+    assert (baseline.org_unit, baseline.period, baseline.value, baseline.comment) == (
+        "420625000000",
+        "2020",
+        "40000",
+        "测试表1",
+    )
+    assert small_plan.projects.get().milestones == [
+        {"year": 2022, "text": "完成试点", "source": "测试"}
+    ]
+
+
+def test_loading_again_updates_in_place(small_plan: Plan) -> None:
+    document = _document()
+    document["indicators"][0]["children"][0]["target"]["value"] = 90000
+    document["indicators"][0]["children"] = document["indicators"][0]["children"][:5]
+    document["baselines"] = document["baselines"][:1]
+    plan_load(yaml.safe_dump(document, allow_unicode=True))
+    assert Plan.objects.count() == 1
+    assert PlanIndicator.objects.get(plan=small_plan, code="1.1").target_value == 90000
+    assert not PlanIndicator.objects.filter(plan=small_plan, code="1.6").exists()
+    assert DataValue.objects.filter(source__code=small_plan.source_code).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda d: d["plan"].pop("title"), "plan: 'title' is a required property"),
+        (
+            lambda d: d["indicators"][0]["children"][0]["target"].update(kind="dream"),
+            "indicators[0].children[0].target.kind: 'dream' is not one of",
+        ),
+        (
+            lambda d: d["indicators"][0]["children"][0]["measure"].update(element="NOPE"),
+            "indicators[0].children[0].measure.element: unknown data element “NOPE”",
+        ),
+        (
+            lambda d: d["indicators"][0]["children"][1].update(code="1.1"),
+            "indicators[0].children[1].code: “1.1” is already used at indicators[0].children[0]",
+        ),
+        (
+            lambda d: d["baselines"][0].update(unit="999999"),
+            "baselines[0].unit: unknown organisation unit “999999”",
+        ),
+    ],
+    ids=["missing-field", "unknown-kind", "unknown-element", "duplicate-code", "unknown-unit"],
+)
+def test_a_bad_file_is_refused_with_the_path_and_nothing_loads(
+    statistics: None, change: Any, problem: str
+) -> None:
+    document = _document()
+    change(document)
+    with pytest.raises(PlanFileError) as caught:
+        plan_load(yaml.safe_dump(document, allow_unicode=True))
+    assert any(item.startswith(problem) for item in caught.value.problems), caught.value.problems
+    assert not Plan.objects.exists()
+    assert not DataValue.objects.exists()
+
+
+def _report(users: dict[str, Any], rows: list[ValueRow]) -> None:
+    summary = values_import(actor=users["city_admin"], rows=rows, today=datetime.date(2024, 1, 10))
+    assert summary.conflicts == []
+
+
+def test_progress_by_kind_of_target(small_plan: Plan, users: dict[str, Any]) -> None:
+    no_data = _progress(small_plan, "1.5")
+    assert (no_data.status, no_data.attainment, no_data.latest) == ("no_data", None, None)
+    assert _progress(small_plan, "1.6").status == "not_evaluable"
+    quarters = [ValueRow("ONLINE_RETAIL", f"2023Q{q}", "420625", "13000") for q in (1, 2, 3, 4)]
+    _report(users, quarters)
+    retail = _progress(small_plan, "1.1")
+    # 52,000 in 2023 from a 40,000 baseline towards 80,000: 30% of the way, with 59.9% of the
+    # plan period gone (1,094 of 1,825 days): 29.9 points behind, at risk (off track from 30).
+    assert retail.latest.value == 52000
+    assert retail.attainment == pytest.approx(30.0)
+    assert retail.elapsed == pytest.approx(100 * 1094 / 1825)
+    assert retail.status == "at_risk"
+    assert retail.required_growth == pytest.approx(100 * ((80000 / 52000) ** 0.5 - 1))
+    assert retail.projection == pytest.approx(52000 * (52000 / 40000) ** (2 / 3))
+    growth = _progress(small_plan, "1.2")
+    assert growth.achieved_growth == pytest.approx(100 * ((52000 / 40000) ** (1 / 3) - 1))
+    assert growth.status == "on_track"
+    towns = _progress(small_plan, "1.3")
+    # 1 town of the 3 the range starts at: 33.3%, 26.6 points behind time.
+    assert (towns.latest.value, towns.status) == (1, "at_risk")
+    assert towns.attainment == pytest.approx(100 / 3)
+    _report(users, [ValueRow("TEST_DEMO_TOWNS", "2023", "420625", "6")])
+    above = _progress(small_plan, "1.3")
+    assert (above.status, above.remark) == ("achieved", "above_range")
+    _report(users, [ValueRow("TEST_MODES", "2023", "420625", "1210")])
+    modes = _progress(small_plan, "1.4")
+    assert (modes.attainment, modes.status) == (50.0, "on_track")
+
+
+def test_the_indicator_page_shows_discrepancies_and_sources(
+    small_plan: Plan, users: dict[str, Any], client_for: Any
+) -> None:
+    response = client_for(users["reviewer"]).get(f"/plans/{small_plan.code}/indicators/1.1/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "正文另写作 7 亿元" in page
+    assert "测试表1" in page
+    assert response.context["progress"].latest.value == 40000
+
+
+def test_the_public_page_needs_no_sign_in(small_plan: Plan, client_for: Any) -> None:
+    response = client_for(None).get(f"/plans/{small_plan.code}/public/")
+    assert response.status_code == 200
+    assert response.context["counts"]["no_data"] == 2  # 1.4 and 1.5 have no figures yet
+
+
+def test_the_evaluation_report_is_word_and_excel(small_plan: Plan) -> None:
+    document = Document(io.BytesIO(build_docx(small_plan, year=2023, kind="annual", today=DAY)))
+    text = "\n".join(paragraph.text for paragraph in document.paragraphs)
+    assert "2023 年年度实施评估报告" in text
+    assert "正文另写作 7 亿元（测试正文）" in text
+    assert len(document.tables[0].rows) == 1 + 6
+    assert len(document.inline_shapes) >= 1
+    sheet = load_workbook(io.BytesIO(build_xlsx(small_plan, year=2023, today=DAY))).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("指标编号", "指标", "单位")
+    assert rows[1][:3] == ("1.1", "网络零售额", "万元")
