@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -141,16 +142,17 @@ def development_index(request: HttpRequest) -> HttpResponse:
         year = today.year - 1
     normalisation = request.GET.get("normalisation", "minmax")
     aggregation = request.GET.get("aggregation", "arithmetic")
-    if normalisation not in NORMALISATIONS:
+    if normalisation not in NORMALISATIONS or normalisation == "target":
         normalisation = "minmax"
     if aggregation not in AGGREGATIONS:
         aggregation = "arithmetic"
     weights = {}
     for dimension in DIMENSIONS:
         try:
-            weights[dimension] = max(0.0, float(request.GET.get(f"w_{dimension}", 1)))
+            weight = float(request.GET.get(f"w_{dimension}", 1))
         except ValueError:
-            weights[dimension] = 1.0
+            weight = 1.0
+        weights[dimension] = weight if math.isfinite(weight) and 0 <= weight <= 100 else 1.0
     method = Method(normalisation, aggregation, weights)
     indicators = list(
         Indicator.objects.filter(dimension__in=DIMENSIONS).order_by("dimension", "code")
@@ -180,7 +182,8 @@ def development_index(request: HttpRequest) -> HttpResponse:
             "ranks": [
                 (score, [ranks[label].get(score.unit) for label in ranks]) for score in scores
             ],
-            "normalisations": NORMALISATIONS,
+            # Distance to target needs targets per indicator, which the page does not take.
+            "normalisations": [item for item in NORMALISATIONS if item != "target"],
             "aggregations": AGGREGATIONS,
         },
     )

@@ -189,12 +189,15 @@ MESSAGES = {
     "wrong_org_unit": _("“%(value)s” does not report this data set."),
     "outside_scope": _("“%(value)s” lies outside your scope."),
     "period_locked": _("Entry for %(value)s is closed; ask the city to reopen it."),
-    "approved_locked": _("The report for %(value)s is approved and locked."),
+    "approved_locked": _(
+        "The report for %(value)s is submitted or approved; it is locked until the city "
+        "returns or reopens it."
+    ),
     "not_a_number": _("“%(value)s” is not a number."),
     "not_an_integer": _("“%(value)s” is not a whole number."),
     "not_a_percentage": _("“%(value)s” is not a percentage between 0 and 100."),
     "value_too_long": _("The text is longer than 500 characters."),
-    "duplicate_row": _("The same figure appears again in row %(value)s."),
+    "duplicate_row": _("This figure already appears in row %(value)s."),
 }
 
 
@@ -522,7 +525,10 @@ def _own_credit_code(actor: Any) -> str | None:
 
 
 def _approved_reports(period_codes: list[str]) -> set[tuple[int, str, str]]:
-    approved = Submission.objects.filter(status=SubmissionStatus.APPROVED)
+    """Reports that are submitted (waiting for the city) or approved: their values are locked."""
+    approved = Submission.objects.filter(
+        status__in=[SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED]
+    )
     if len(period_codes) <= 5000:
         approved = approved.filter(period__in=period_codes)
     return set(approved.values_list("data_set_id", "period", "org_unit"))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -129,7 +130,11 @@ def entry(request: HttpRequest, data_set_code: str, period_code: str, unit: str)
             for cell in selectors.entry_cells(data_set, period, unit)
         ]
         summary = values_import(
-            actor=request.user, rows=rows, source_code="entry", channel=AuditChannel.WEB
+            actor=request.user,
+            rows=rows,
+            source_code="entry",
+            channel=AuditChannel.WEB,
+            atomic=True,
         )
         conflicts = summary.conflicts
         if not conflicts:
@@ -141,7 +146,17 @@ def entry(request: HttpRequest, data_set_code: str, period_code: str, unit: str)
             return redirect(request.path)
     context = _entry_context(data_set, period, unit, name)
     context["conflicts"] = conflicts
-    context["posted"] = request.POST if conflicts else {}
+    if conflicts:
+        # Show what the user typed, not the stored values, so nothing typed is lost.
+        context["cells"] = [
+            replace(
+                cell,
+                value=request.POST.get(cell.field_name, ""),
+                comment=request.POST.get("c" + cell.field_name[1:], ""),
+                explanation=request.POST.get("x" + cell.field_name[1:], ""),
+            )
+            for cell in context["cells"]
+        ]
     context["can_write"] = scope_of(request.user).role in REPORTERS
     return render(request, "reporting/entry.html", context, status=422 if conflicts else 200)
 

@@ -62,7 +62,13 @@ def _can_report(actor: Any, unit: str) -> bool:
     if scope.role == Role.CITY_ADMIN:
         return True
     if scope.role == Role.COUNTY_OFFICER:
-        return bool(scope.county_prefix) and unit.startswith(scope.county_prefix or "-")
+        if not scope.county_prefix:
+            return False
+        if len(unit) == 18:  # an organisation: where it is registered decides
+            return Organisation.objects.filter(
+                uscc=unit, division__code__startswith=scope.county_prefix
+            ).exists()
+        return unit.startswith(scope.county_prefix)
     if scope.role == Role.ENTERPRISE:
         organisation = getattr(actor, "organisation", None)
         return organisation is not None and organisation.uscc == unit
@@ -228,7 +234,12 @@ def completeness(data_set: DataSet, period: Period) -> list[CompletenessRow]:
     rows = []
     for unit, name in expected_units(data_set):
         submission = submissions.get(unit)
-        if submission is None or submission.submitted_at is None:
+        if (
+            submission is None
+            or submission.submitted_at is None
+            or submission.status == SubmissionStatus.RETURNED
+        ):
+            # A returned report is not reported until it is submitted again.
             status = "missing"
         elif timezone.localdate(submission.submitted_at) <= due:
             status = "on_time"

@@ -139,3 +139,31 @@ def test_a_quarterly_report_goes_from_county_entry_to_city_figures(
         city = page.inner_text("[data-testid=figures] tr[data-code=ONLINE_RETAIL] td.num")
         assert city == "52000.00"
         page.screenshot(path=str(ARTIFACTS / "city-figures.png"), full_page=True)
+
+
+def test_the_plan_dashboard_and_a_figure_recorded_on_an_indicator_page(
+    live_server: Any, statistics: None, browser_page: Any
+) -> None:
+    from hanjiang.plans.loader import DATA_DIR, plan_load_file
+
+    plan = plan_load_file(DATA_DIR / "xiangyang-2021-2025.yaml").plan
+    UserFactory(username="city", role=Role.CITY_ADMIN)
+    page = browser_page
+    _sign_in(page, live_server.url, "city")
+    page.goto(f"{live_server.url}/plans/{plan.code}/")
+    assert page.inner_text("[data-testid=plan-title]") == plan.title
+    leaves = page.locator("[data-testid=plan-tree] tr[data-code]")
+    assert leaves.count() == 33
+    page.screenshot(path=str(ARTIFACTS / "plan-dashboard.png"))
+    page.click("[data-testid=plan-tree] tr[data-code] a >> text=5G 基站")
+    page.wait_for_selector("#series-chart[data-ready=true]")
+    before = page.inner_text("[data-testid=required-growth]")
+    page.select_option("#year", "2023")
+    page.fill("#value", "9000")
+    page.fill("#citation", "示例：2023 年统计公报（测试数据）")
+    page.click("[data-testid=record-form] button[type=submit]")
+    page.wait_for_selector(".messages li.success")
+    assert page.inner_text("[data-testid=latest]").startswith("9000 (2023)")
+    after = page.inner_text("[data-testid=required-growth]")
+    assert before != after
+    page.screenshot(path=str(ARTIFACTS / "plan-indicator.png"), full_page=True)

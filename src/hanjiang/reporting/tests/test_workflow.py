@@ -54,6 +54,12 @@ def test_a_county_reports_and_the_city_approves(
     submission = Submission.objects.get(org_unit=GUCHENG, period="2024Q3")
     assert submission.status == "submitted"
     assert submission.submitted_by == users["county_officer"]
+    waiting = county.post(ENTRY, _form(ONLINE_RETAIL="1"))
+    assert waiting.status_code == 422
+    # What the officer typed stays in the form; nothing was saved.
+    typed = {cell.element.code: cell.value for cell in waiting.context["cells"]}
+    assert typed["ONLINE_RETAIL"] == "1"
+    assert DataValue.objects.get(element__code="ONLINE_RETAIL", org_unit=GUCHENG).value == "52000"
 
     admin = client_for(users["city_admin"])
     admin.post(f"/reporting/reports/{submission.pk}/approve/", {"comment": "OK"})
@@ -119,6 +125,8 @@ def test_a_returned_report_can_be_corrected_and_a_reopening_is_audited(
     admin.post(f"/reporting/reports/{submission.pk}/return/", {"comment": "网店数偏高，请核实"})
     submission.refresh_from_db()
     assert (submission.status, submission.comment) == ("returned", "网店数偏高，请核实")
+    completeness = admin.get("/reporting/completeness/COUNTY_QUARTERLY/2024Q3/")
+    assert {row.name: row.status for row in completeness.context["rows"]}["谷城县"] == "missing"
     county.post(ENTRY, _form(ONLINE_STORES="2000"))
     county.post(ENTRY + "submit/")
     admin.post(f"/reporting/reports/{submission.pk}/approve/")
