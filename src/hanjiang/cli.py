@@ -12,6 +12,8 @@ COMMANDS = [
     ("migrate", "Apply database migrations"),
     ("load_reference", "Load divisions (2020 and 2023 editions) and functional zones"),
     ("load_statistics", "Load the statistics report system (elements, data sets, indicators)"),
+    ("load_plans", "Load or update the plan files shipped with the platform"),
+    ("plan", "Plans: `plan load FILE`, `plan list`, `plan report --year Y --output DIR`"),
     ("load_demo", "Create the demo users and the labelled demo organisation"),
     ("create_user", "Create a user with a role and scope"),
     ("audit_export", "Export the audit trail as CSV or JSON lines"),

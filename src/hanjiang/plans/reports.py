@@ -96,7 +96,11 @@ def _series_chart(progress: Progress) -> bytes | None:
         color="#0b5cad",
         label="实际值",
     )
-    if indicator.target_value is not None and indicator.target_kind != "growth_rate":
+    if indicator.target_value is not None and indicator.target_kind in {
+        "absolute",
+        "at_least",
+        "percentage",
+    }:
         axes.axhline(
             indicator.target_value,
             color="#b3261e",
@@ -112,7 +116,14 @@ def _series_chart(progress: Progress) -> bytes | None:
             color="#5b6675",
             label="按趋势推算",
         )
-    axes.set_title(f"{indicator.name}（{indicator.unit}）", fontproperties=font)
+    value_target = indicator.target_kind in {"absolute", "at_least", "percentage", "range"}
+    title = (
+        f"{indicator.name}（{indicator.unit}）"
+        if value_target and indicator.unit
+        else indicator.name
+    )
+    axes.set_title(title, fontproperties=font)
+    axes.ticklabel_format(style="plain", axis="y", useOffset=False)
     axes.legend(prop=font, fontsize=8)
     axes.set_xticks([p.year for p in points])
     figure.tight_layout()
