@@ -56,6 +56,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hanjiang.accounts.context_processors.navigation",
+                "hanjiang.dashboards.context_processors.site",
             ],
         },
     },

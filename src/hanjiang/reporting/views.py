@@ -258,7 +258,8 @@ def completeness(request: HttpRequest, data_set_code: str, period_code: str) -> 
 @roles_required(*ANY_ROLE)
 def figures(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
-    code = request.GET.get("unit") or ("420600000000" if scope.reads_everything else "")
+    city = Division.objects.filter(level=DivisionLevel.CITY).values_list("code", flat=True).first()
+    code = request.GET.get("unit") or (city or "" if scope.reads_everything else "")
     if not code and scope.county_prefix:
         code = scope.county_prefix + "000000"
     division = Division.objects.filter(code=code.ljust(12, "0")).first()

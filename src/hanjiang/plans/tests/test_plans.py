@@ -159,3 +159,18 @@ def test_the_evaluation_report_is_word_and_excel(small_plan: Plan) -> None:
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("指标编号", "指标", "单位")
     assert rows[1][:3] == ("1.1", "网络零售额", "万元")
+
+
+def test_a_second_plan_loads_beside_the_first_and_can_be_switched_to(
+    small_plan: Plan, users: dict[str, Any], client_for: Any
+) -> None:
+    from hanjiang.plans.loader import DATA_DIR, plan_load_file
+
+    city = plan_load_file(DATA_DIR / "xiangyang-2021-2025.yaml").plan
+    assert Plan.objects.count() == 2
+    assert PlanIndicator.objects.filter(plan=city).exclude(target_kind="").count() == 33
+    assert PlanIndicator.objects.filter(plan=small_plan).exclude(target_kind="").count() == 6
+    page = client_for(users["reviewer"]).get(f"/plans/{city.code}/")
+    switch = page.content.decode()
+    assert f'value="/plans/{small_plan.code}/"' in switch
+    assert len([row for row in page.context["rows"] if row.progress]) == 33
