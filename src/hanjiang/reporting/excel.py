@@ -26,6 +26,13 @@ ENTRY_COLUMNS = [
     Column("comment", _("Comment"), width=24),
     Column("explanation", _("Explanation of a rule violation"), width=30),
 ]
+FIGURE_COLUMNS = [
+    Column("kind", _("Kind"), width=10),
+    Column("code", _("Code"), width=26),
+    Column("name", _("Name"), width=36),
+    Column("value", _("Value"), width=16),
+    Column("unit", _("Unit of measure"), width=12),
+]
 COMPLETENESS_COLUMNS = [
     Column("unit", _("Unit code"), width=20),
     Column("name", _("Unit"), width=20),

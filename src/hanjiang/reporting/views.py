@@ -277,6 +277,26 @@ def figures(request: HttpRequest) -> HttpResponse:
     except InvalidPeriod:
         period = Period.year(today.year - 1)
     rows = selectors.unit_figures(division, period)
+    if request.GET.get("format") == "xlsx":
+        content = write_table(
+            f"{division.short_code} {period.code}",
+            excel.FIGURE_COLUMNS,
+            [
+                {
+                    "kind": _("Indicator") if row.kind == "indicator" else _("Element"),
+                    "code": row.code,
+                    "name": row.name,
+                    "value": row.value if row.value is not None else _("missing"),
+                    "unit": row.unit,
+                }
+                for row in rows
+            ],
+        )
+        response = HttpResponse(content, content_type=XLSX)
+        response["Content-Disposition"] = (
+            f'attachment; filename="figures-{division.short_code}-{period.code}.xlsx"'
+        )
+        return response
     counties = Division.objects.filter(level=DivisionLevel.COUNTY).order_by("code")
     units = list(Division.objects.filter(level=DivisionLevel.CITY)) + [
         county for county in counties if can_view_division(scope, county)

@@ -263,3 +263,68 @@ def test_data_value_sets_import_and_export_through_the_api(
     )
     assert truncated.status_code == 422
     assert truncated.json()["code"] == "malformed_file"
+
+
+def test_the_same_figures_through_the_page_the_api_and_excel(
+    statistics: None, users: dict[str, Any], client_for: Any
+) -> None:
+    county = client_for(users["county_officer"])
+    county.post(ENTRY, _form())
+    reviewer = client_for(users["reviewer"])
+    page = {
+        row.code: row.value
+        for row in reviewer.get(
+            "/reporting/figures/", {"unit": GUCHENG, "period": "2024Q3"}
+        ).context["rows"]
+    }
+    _token, key = token_create(actor=users["reviewer"], user=users["reviewer"], name="t")
+    api = {
+        row["code"]: row["value"]
+        for row in Client()
+        .get(f"/api/v1/figures/{GUCHENG}/2024Q3", headers={"Authorization": f"Bearer {key}"})
+        .json()
+    }
+    sheet = load_workbook(
+        io.BytesIO(
+            reviewer.get(
+                "/reporting/figures/", {"unit": GUCHENG, "period": "2024Q3", "format": "xlsx"}
+            ).content
+        )
+    ).active
+    assert sheet is not None
+    excel = {row[1]: row[3] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert (
+        page["ONLINE_RETAIL_SHARE"]
+        == api["ONLINE_RETAIL_SHARE"]
+        == excel["ONLINE_RETAIL_SHARE"]
+        == 13.0
+    )
+    assert page["ONLINE_RETAIL"] == api["ONLINE_RETAIL"] == excel["ONLINE_RETAIL"] == 52000.0
+    assert page["POPULATION"] is None and api["POPULATION"] is None
+    assert excel["POPULATION"] == "缺失"
+
+
+def test_a_failure_in_the_middle_of_an_import_leaves_everything_as_it_was(
+    statistics: None, users: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hanjiang.reporting import values as engine
+
+    engine.values_import(
+        actor=users["county_officer"],
+        rows=[engine.ValueRow("ONLINE_RETAIL", "2024Q3", GUCHENG, "100")],
+    )
+
+    def broken_insert(cursor: Any, rows: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(engine, "_insert", broken_insert)
+    rows = [
+        engine.ValueRow("ONLINE_RETAIL", "2024Q3", GUCHENG, "200"),
+        engine.ValueRow("TOTAL_RETAIL", "2024Q3", GUCHENG, "900"),
+    ]
+    with pytest.raises(OSError, match="disk full"):
+        engine.values_import(actor=users["county_officer"], rows=rows)
+    assert list(DataValue.objects.values_list("element__code", "value")) == [
+        ("ONLINE_RETAIL", "100")
+    ]
+    assert not AuditEntry.objects.filter(model="datavalue").exists()
