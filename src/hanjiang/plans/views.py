@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from hanjiang.accounts.access import public_page, roles_required
 from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
+from hanjiang.core.http import DOCX, XLSX, download
 from hanjiang.core.periods import Period
 from hanjiang.plans import selectors
 from hanjiang.plans.loader import PlanFileError, plan_load
@@ -210,12 +211,7 @@ def report_download(request: HttpRequest, code: str, year: int, fmt: str) -> Htt
     if kind not in {"annual", "midterm", "final"} or fmt not in {"docx", "xlsx"}:
         raise Http404
     today = timezone.localdate()
+    name = f"{plan.code}-{year}-{kind}.{fmt}"
     if fmt == "docx":
-        content = build_docx(plan, year=year, kind=kind, today=today)
-        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    else:
-        content = build_xlsx(plan, year=year, today=today)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{plan.code}-{year}-{kind}.{fmt}"'
-    return response
+        return download(build_docx(plan, year=year, kind=kind, today=today), name, DOCX)
+    return download(build_xlsx(plan, year=year, today=today), name, XLSX)

@@ -14,6 +14,7 @@ from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.errors import DomainError
 from hanjiang.core.forms import add_domain_errors
+from hanjiang.core.http import download
 from hanjiang.registry import excel, selectors, services
 from hanjiang.registry.forms import ImportForm, OrganisationForm
 from hanjiang.registry.models import (
@@ -29,7 +30,6 @@ from hanjiang.registry.permissions import (
     can_view_division,
 )
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
 ANY_ROLE = tuple(Role)
 REGISTRARS = (Role.CITY_ADMIN, Role.COUNTY_OFFICER)
@@ -47,12 +47,6 @@ def _division_or_deny(request: HttpRequest, code: str) -> Division:
     if not can_view_division(scope_of(request.user), division):
         raise PermissionDenied
     return division
-
-
-def _xlsx(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 @roles_required(*ANY_ROLE)
@@ -218,12 +212,12 @@ def organisation_export(request: HttpRequest) -> HttpResponse:
         division_code=request.GET.get("division", ""),
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return _xlsx(excel.organisations_workbook(organisations), f"organisations-{stamp}.xlsx")
+    return download(excel.organisations_workbook(organisations), f"organisations-{stamp}.xlsx")
 
 
 @roles_required(*REGISTRARS)
 def organisation_template(request: HttpRequest) -> HttpResponse:
-    return _xlsx(excel.organisations_template(), "organisations-template.xlsx")
+    return download(excel.organisations_template(), "organisations-template.xlsx")
 
 
 @roles_required(*REGISTRARS)

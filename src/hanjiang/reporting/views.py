@@ -15,6 +15,7 @@ from hanjiang.accounts.access import roles_required
 from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.errors import DomainError
+from hanjiang.core.http import download
 from hanjiang.core.models import AuditChannel
 from hanjiang.core.periods import InvalidPeriod, Period
 from hanjiang.core.spreadsheets import write_table
@@ -34,7 +35,6 @@ from hanjiang.reporting.values import ValueRow, values_import
 
 ANY_ROLE = tuple(Role)
 REPORTERS = (Role.CITY_ADMIN, Role.COUNTY_OFFICER, Role.ENTERPRISE)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _period(code: str) -> Period:
@@ -232,11 +232,7 @@ def completeness(request: HttpRequest, data_set_code: str, period_code: str) -> 
                 for row in rows
             ],
         )
-        response = HttpResponse(content, content_type=XLSX)
-        response["Content-Disposition"] = (
-            f'attachment; filename="completeness-{data_set.code}-{period.code}.xlsx"'
-        )
-        return response
+        return download(content, f"completeness-{data_set.code}-{period.code}.xlsx")
     counts = {
         status: sum(1 for row in rows if row.status == status)
         for status in ("on_time", "late", "missing")
@@ -292,11 +288,7 @@ def figures(request: HttpRequest) -> HttpResponse:
                 for row in rows
             ],
         )
-        response = HttpResponse(content, content_type=XLSX)
-        response["Content-Disposition"] = (
-            f'attachment; filename="figures-{division.short_code}-{period.code}.xlsx"'
-        )
-        return response
+        return download(content, f"figures-{division.short_code}-{period.code}.xlsx")
     counties = Division.objects.filter(level=DivisionLevel.COUNTY).order_by("code")
     units = list(Division.objects.filter(level=DivisionLevel.CITY)) + [
         county for county in counties if can_view_division(scope, county)
@@ -325,9 +317,7 @@ def excel_template(request: HttpRequest, data_set_code: str, period_code: str) -
     if wanted:
         units = [unit for unit in units if unit[0] in wanted]
     content = excel.entry_workbook(data_set, period, units)
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{data_set.code}-{period.code}.xlsx"'
-    return response
+    return download(content, f"{data_set.code}-{period.code}.xlsx")
 
 
 @roles_required(*REPORTERS)
