@@ -9,6 +9,7 @@ urlpatterns = [
     path("registry/", include("hanjiang.registry.urls")),
     path("reporting/", include("hanjiang.reporting.urls")),
     path("plans/", include("hanjiang.plans.urls")),
+    path("network/", include("hanjiang.network.urls")),
     path("i18n/setlang/", switch_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -17,6 +17,7 @@ NAVIGATION: list[tuple[str, Any, frozenset[Role] | None]] = [
     ("registry:division-tree", _("Divisions"), SIGNED_IN),
     ("registry:organisation-list", _("Organisations"), SIGNED_IN),
     ("reporting:overview", _("Statistics"), SIGNED_IN),
+    ("network:station-list", _("Service network"), SIGNED_IN),
     ("reporting:figures", _("Figures"), SIGNED_IN),
     ("dashboards:index", _("Development index"), SIGNED_IN),
     ("dashboards:audit-list", _("Audit trail"), frozenset({Role.CITY_ADMIN, Role.REVIEWER})),

@@ -9,8 +9,8 @@ Rules (documented on the plan page and in docs/plans.md):
     baseline to the target covered by the latest value; without one, latest ÷ target;
   - `range`: the share of the distance to the lower bound; inside or above the range is
     achieved;
-  - `growth_rate`: the compound annual growth achieved since the baseline (or the series'
-    first year) ÷ the target rate;
+  - `growth_rate`: the compound annual growth of the figure's own series since the plan's
+    baseline year (or the series' first year) ÷ the target rate;
   - `set`: the share of the set's members achieved (the measuring figure lists them);
 - status: `achieved` when the target is met; `no_data` without a latest value (never zero,
   never off track); otherwise the points by which attainment trails elapsed time: below
@@ -133,11 +133,13 @@ def indicator_progress(
         progress.remark = "not_a_number"
         return progress
     if kind == TargetKind.GROWTH_RATE:
-        base_year = indicator.baseline_year
-        base = indicator.baseline_value
-        if base is None or base_year is None:
-            numeric = [point for point in series if point.value is not None]
-            base, base_year = numeric[0].value, numeric[0].year
+        # A growth target's baseline in the plan is often a rate, not a level: the growth is
+        # measured on the figure's own series, from the plan's baseline year if it has a value
+        # then, else from its first value.
+        numeric = [point for point in series if point.value is not None]
+        at_baseline = [point for point in numeric if point.year == plan.baseline_year]
+        start = at_baseline[0] if at_baseline else numeric[0]
+        base, base_year = start.value, start.year
         rate = _compound(base or 0, value, latest.year - (base_year or latest.year))
         progress.achieved_growth = rate
         target_rate = indicator.target_value or 0

@@ -11,7 +11,8 @@ Rules:
   up; a value reported directly for the longer period wins over the rolled-up one;
 - units: everything whose division code lies under a unit counts for it (the unit's own values,
   those of its townships and villages, and of the organisations registered there) — `average`
-  averages, every other type adds;
+  averages, `none` takes only the unit's own value (a rate or share does not add up), every
+  other type adds;
 - indicators: numerator / denominator × factor, evaluated on the aggregated figures of the same
   unit and period; a missing figure or a zero denominator gives no value, never zero.
 """
@@ -123,7 +124,12 @@ def roll_up_periods(
 def roll_up_units(period_figures: pl.DataFrame, *, level: str) -> pl.DataFrame:
     """Figures per (element_id, period, unit) for every unit of `level`."""
     unit = pl.col("division_code").str.slice(0, LEVEL_PREFIX[level]).str.pad_end(12, "0")
-    frame = period_figures.lazy().with_columns(unit.alias("unit"))
+    frame = (
+        period_figures.lazy()
+        .with_columns(unit.alias("unit"))
+        # `none` (rates, shares) never adds up across units: only the unit's own value counts.
+        .filter((pl.col("aggregation") != "none") | (pl.col("division_code") == pl.col("unit")))
+    )
     group = ["element_id", "target", "unit"]
     parts = [
         frame.filter(pl.col("aggregation") != "average")

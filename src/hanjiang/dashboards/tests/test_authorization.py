@@ -68,6 +68,13 @@ PAGES: dict[str, tuple[str, str, set[str]]] = {
     "plans:public": ("get", "plan", PUBLIC),
     "plans:report": ("get", "plan_report", CITY_READERS),
     "plans:indicator": ("get", "plan_indicator", SIGNED_IN),
+    "network:station-list": ("get", "", SIGNED_IN),
+    "network:station-create": ("get", "", REGISTRARS),
+    "network:station-import": ("get", "", REGISTRARS),
+    "network:table-2-2": ("get", "", SIGNED_IN),
+    "network:county": ("get", "other_county_code", SIGNED_IN - {"county_officer"}),
+    "network:station-detail": ("get", "other_station", CITY_READERS),
+    "network:station-edit": ("get", "other_station", ADMIN),
     "api-1.0.0:openapi-json": ("get", "", PUBLIC),
     "api-1.0.0:openapi-view": ("get", "", PUBLIC),
 }
@@ -160,6 +167,21 @@ def _arguments(kind: str, request: pytest.FixtureRequest, actor: Any) -> dict[st
             submitted_at=datetime.datetime(2024, 10, 5, tzinfo=datetime.UTC),
         )
         return {"submission_id": submission.pk, "decision": "approve"}
+    if kind == "other_county_code":
+        return {"code": request.getfixturevalue("other_county").short_code}
+    if kind == "other_station":
+        import datetime as dt
+
+        from hanjiang.network.models import Station
+
+        township = request.getfixturevalue("other_county").children.filter(level="township").first()
+        station = Station.objects.create(
+            name="襄城测试站（测试数据）",
+            level="township_station",
+            division=township,
+            opened_on=dt.date(2022, 1, 1),
+        )
+        return {"station_id": station.pk}
     if kind.startswith("plan"):
         plan = request.getfixturevalue("small_plan")
         arguments: dict[str, Any] = {"code": plan.code}

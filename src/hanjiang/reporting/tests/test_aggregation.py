@@ -79,3 +79,22 @@ def test_indicators_divide_and_skip_missing_or_zero_denominators() -> None:
     assert result.rows() == [
         ("SHARE", "2024Q1", GUCHENG, 63 / 500 * 100),
     ]
+
+
+def test_rates_never_add_up_across_units() -> None:
+    rate = 4
+    values = _values(
+        [
+            (rate, "2024", "yearly", GUCHENG, "", 52.0),
+            (rate, "2024", "yearly", NANZHANG, "", 47.7),
+        ]
+    )
+    city = "420600000000"
+    by_county = _as_dict(aggregate(values, {rate: "none"}, period_type="yearly", level="county"))
+    assert by_county == {(rate, "2024", GUCHENG): 52.0, (rate, "2024", NANZHANG): 47.7}
+    by_city = _as_dict(aggregate(values, {rate: "none"}, period_type="yearly", level="city"))
+    assert (rate, "2024", city) not in by_city
+    stated = pl.concat([values, _values([(rate, "2024", "yearly", city, "", 50.0)])])
+    assert _as_dict(aggregate(stated, {rate: "none"}, period_type="yearly", level="city")) == {
+        (rate, "2024", city): 50.0
+    }

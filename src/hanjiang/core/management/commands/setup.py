@@ -24,5 +24,6 @@ class Command(BaseCommand):
         call_command("load_reference", verbosity=verbosity)
         call_command("load_statistics", verbosity=verbosity)
         call_command("load_plans", verbosity=verbosity)
+        call_command("load_network", verbosity=verbosity)
         if settings.HANJIANG_DEMO_CONTENT and not options["no_demo"]:
             call_command("load_demo", verbosity=verbosity)

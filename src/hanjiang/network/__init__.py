@@ -1,0 +1,1 @@
+"""The e-commerce service network: stations at three levels and the coverage they give."""

@@ -1,0 +1,92 @@
+"""The station registry as an Excel sheet, and its import."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from hanjiang.core.spreadsheets import Column, read_table, write_table
+from hanjiang.network.models import ServiceKind, Station, StationLevel
+from hanjiang.network.services import StationInput
+
+COLUMNS = [
+    Column("name", _("Name"), required=True, width=30),
+    Column("level", _("Level"), required=True, width=20),
+    Column("division_code", _("Division code"), required=True, width=16),
+    Column("division_name", _("Division"), export_only=True, width=14),
+    Column("operator_uscc", _("Operator's credit code"), width=22),
+    Column("address", _("Address"), width=30),
+    Column("latitude", _("Latitude"), width=11),
+    Column("longitude", _("Longitude"), width=11),
+    Column("services", _("Services"), width=30),
+    Column("opened_on", _("Opened on"), required=True, width=12),
+    Column("closed_on", _("Closed on"), width=12),
+    Column("note", _("Note"), width=24),
+]
+SEPARATORS = re.compile(r"[、,，;；/|\n]+")
+
+
+def _levels() -> dict[str, str]:
+    lookup = {}
+    for code, label in StationLevel.choices:
+        lookup[code] = code
+        lookup[str(label).lower()] = code
+        chinese = str(label).split("(")[-1].rstrip(")")
+        lookup[chinese] = code
+    return lookup
+
+
+def stations_workbook(stations: Iterable[Station]) -> bytes:
+    rows: list[dict[str, Any]] = [
+        {
+            "name": station.name,
+            "level": station.get_level_display(),
+            "division_code": station.division.short_code,
+            "division_name": station.division.name,
+            "operator_uscc": station.operator.uscc if station.operator else "",
+            "address": station.address,
+            "latitude": str(station.latitude or ""),
+            "longitude": str(station.longitude or ""),
+            "services": "、".join(kind.name_zh for kind in station.services.all()),
+            "opened_on": station.opened_on.isoformat(),
+            "closed_on": station.closed_on.isoformat() if station.closed_on else "",
+            "note": station.note,
+        }
+        for station in stations
+    ]
+    return write_table(str(_("Service stations")), COLUMNS, rows)
+
+
+def parse_stations(upload: Any) -> list[tuple[int, StationInput]]:
+    levels = _levels()
+    services = {kind.name_zh: kind.code for kind in ServiceKind.objects.all()} | {
+        kind.code: kind.code for kind in ServiceKind.objects.all()
+    }
+    parsed = []
+    for row, record in read_table(upload, COLUMNS):
+        labels = [
+            item.strip() for item in SEPARATORS.split(record.get("services", "")) if item.strip()
+        ]
+        level_text = record.get("level", "").strip()
+        parsed.append(
+            (
+                row,
+                StationInput(
+                    name=record.get("name", ""),
+                    level=levels.get(level_text, levels.get(level_text.lower(), level_text)),
+                    division_code=record.get("division_code", ""),
+                    opened_on=record.get("opened_on", ""),
+                    closed_on=record.get("closed_on", ""),
+                    operator_uscc=record.get("operator_uscc", ""),
+                    address=record.get("address", ""),
+                    latitude=record.get("latitude", ""),
+                    longitude=record.get("longitude", ""),
+                    services=tuple(services.get(label, label) for label in labels),
+                    note=record.get("note", ""),
+                ),
+            )
+        )
+    return parsed

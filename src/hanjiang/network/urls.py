@@ -1,0 +1,14 @@
+from django.urls import path
+
+from hanjiang.network import views
+
+app_name = "network"
+urlpatterns = [
+    path("", views.station_list, name="station-list"),
+    path("new/", views.station_edit, name="station-create"),
+    path("import/", views.station_import, name="station-import"),
+    path("table-2-2/", views.table_2_2, name="table-2-2"),
+    path("counties/<str:code>/", views.county_network, name="county"),
+    path("<int:station_id>/", views.station_detail, name="station-detail"),
+    path("<int:station_id>/edit/", views.station_edit, name="station-edit"),
+]

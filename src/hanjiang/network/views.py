@@ -1,0 +1,260 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hanjiang.accounts.access import roles_required
+from hanjiang.accounts.models import Role
+from hanjiang.accounts.scoping import scope_of
+from hanjiang.core.errors import DomainError
+from hanjiang.core.http import download
+from hanjiang.network import coverage, excel
+from hanjiang.network.models import ServiceKind, Station, StationLevel, StationStatus
+from hanjiang.network.services import StationInput, station_save, stations_import
+from hanjiang.registry.models import Division, DivisionKind, DivisionLevel
+from hanjiang.registry.permissions import can_view_division
+from hanjiang.reporting.models import DataValue
+
+ANY_ROLE = tuple(Role)
+WRITERS = (Role.CITY_ADMIN, Role.COUNTY_OFFICER)
+
+
+def _stations(request: HttpRequest) -> Any:
+    scope = scope_of(request.user)
+    stations = Station.objects.select_related(
+        "division", "division__parent", "operator"
+    ).prefetch_related("services")
+    if scope.role == Role.COUNTY_OFFICER:
+        return stations.filter(division__code__startswith=scope.county_prefix or "-")
+    if scope.role == Role.ENTERPRISE:
+        return stations.filter(operator_id=scope.organisation_id or 0)
+    return stations
+
+
+def _filtered(request: HttpRequest) -> Any:
+    stations = _stations(request)
+    level = request.GET.get("level", "")
+    county = request.GET.get("county", "")
+    status = request.GET.get("status", "")
+    query = request.GET.get("q", "").strip()
+    if level in StationLevel.values:
+        stations = stations.filter(level=level)
+    if county.isdigit():
+        stations = stations.filter(division__code__startswith=county[:6])
+    if status in StationStatus.values:
+        stations = stations.filter(status=status)
+    if query:
+        stations = stations.filter(name__icontains=query)
+    return stations
+
+
+@roles_required(*ANY_ROLE)
+def station_list(request: HttpRequest) -> HttpResponse:
+    stations = _filtered(request)
+    if request.GET.get("format") == "xlsx":
+        return download(excel.stations_workbook(stations), "stations.xlsx")
+    page = Paginator(stations, 50).get_page(request.GET.get("page"))
+    scope = scope_of(request.user)
+    return render(
+        request,
+        "network/station_list.html",
+        {
+            "page": page,
+            "levels": StationLevel.choices,
+            "statuses": StationStatus.choices,
+            "counties": [
+                c
+                for c in Division.objects.filter(level=DivisionLevel.COUNTY)
+                if can_view_division(scope, c)
+            ],
+            "filters": request.GET,
+            "can_write": scope.role in WRITERS,
+        },
+    )
+
+
+def _form_input(request: HttpRequest) -> StationInput:
+    post = request.POST
+    return StationInput(
+        name=post.get("name", ""),
+        level=post.get("level", ""),
+        division_code=post.get("division_code", ""),
+        opened_on=post.get("opened_on", ""),
+        closed_on=post.get("closed_on", ""),
+        operator_uscc=post.get("operator_uscc", ""),
+        address=post.get("address", ""),
+        latitude=post.get("latitude", ""),
+        longitude=post.get("longitude", ""),
+        services=tuple(post.getlist("services")),
+        status=post.get("status", StationStatus.ACTIVE),
+        note=post.get("note", ""),
+    )
+
+
+@roles_required(*WRITERS)
+def station_edit(request: HttpRequest, station_id: int | None = None) -> HttpResponse:
+    station = None
+    if station_id is not None:
+        station = _stations(request).filter(pk=station_id).first()
+        if station is None:
+            if Station.objects.filter(pk=station_id).exists():
+                raise PermissionDenied
+            raise Http404
+    errors: list[Any] = []
+    if request.method == "POST":
+        try:
+            saved = station_save(actor=request.user, data=_form_input(request), station=station)
+        except DomainError as error:
+            if error.status == 403:
+                raise PermissionDenied from error
+            errors = error.errors
+        else:
+            messages.success(request, _("Station saved."))
+            return redirect("network:station-detail", saved.pk)
+    return render(
+        request,
+        "network/station_form.html",
+        {
+            "station": station,
+            "errors": errors,
+            "values": request.POST if request.method == "POST" else None,
+            "levels": StationLevel.choices,
+            "statuses": StationStatus.choices,
+            "services": ServiceKind.objects.all(),
+            "chosen": set(request.POST.getlist("services"))
+            if request.method == "POST"
+            else {kind.code for kind in station.services.all()}
+            if station
+            else set(),
+        },
+        status=422 if errors else 200,
+    )
+
+
+@roles_required(*ANY_ROLE)
+def station_detail(request: HttpRequest, station_id: int) -> HttpResponse:
+    station = _stations(request).filter(pk=station_id).first()
+    if station is None:
+        if Station.objects.filter(pk=station_id).exists():
+            raise PermissionDenied
+        raise Http404
+    return render(
+        request,
+        "network/station_detail.html",
+        {
+            "station": station,
+            "can_write": scope_of(request.user).covers_code(station.division.code)
+            and scope_of(request.user).role in WRITERS,
+        },
+    )
+
+
+@roles_required(*WRITERS)
+def station_import(request: HttpRequest) -> HttpResponse:
+    context: dict[str, Any] = {}
+    if request.method == "POST" and request.FILES.get("file"):
+        try:
+            created = stations_import(
+                actor=request.user, rows=excel.parse_stations(request.FILES["file"])
+            )
+        except DomainError as error:
+            context["errors"] = error.errors
+            return render(request, "network/station_import.html", context, status=422)
+        context["created"] = created
+    return render(request, "network/station_import.html", context)
+
+
+def _published_2020(codes: list[str]) -> dict[tuple[str, str], float | None]:
+    values = DataValue.objects.filter(
+        element__code__in=codes, period="2020", source__kind="published"
+    ).values_list("element__code", "org_unit", "number")
+    return {(code, unit): number for code, unit, number in values}
+
+
+@roles_required(*ANY_ROLE)
+def table_2_2(request: HttpRequest) -> HttpResponse:
+    """表2-2 rebuilt from the stored figures, with coverage computed both ways."""
+    published = _published_2020(list(coverage.ELEMENTS))
+    rows = []
+    for code in coverage.table_counties():
+        county = Division.objects.get(code=code)
+        townships, villages = coverage.listed_units(county, 2020)
+        plan_townships, plan_villages = coverage.plan_denominators(county, 2020)
+        stations = published.get(("TOWNSHIP_SERVICE_STATIONS", code))
+        points = published.get(("VILLAGE_SERVICE_POINTS", code))
+        rows.append(
+            {
+                "county": county,
+                "centres": published.get(("COUNTY_ECOMMERCE_CENTERS", code)),
+                "stations": stations,
+                "points": points,
+                "plan_township_rate": published.get(("TOWNSHIP_SERVICE_COVERAGE", code)),
+                "plan_village_rate": published.get(("VILLAGE_SERVICE_COVERAGE", code)),
+                "plan_townships": plan_townships,
+                "plan_villages": plan_villages,
+                "townships": townships,
+                "villages": villages,
+                "township_rate": 100 * stations / townships
+                if stations is not None and townships
+                else None,
+                "village_rate": 100 * points / villages
+                if points is not None and villages
+                else None,
+            }
+        )
+    totals = {key: sum(row[key] or 0 for row in rows) for key in ("centres", "stations", "points")}
+    return render(request, "network/table_2_2.html", {"rows": rows, "totals": totals})
+
+
+@roles_required(*ANY_ROLE)
+def county_network(request: HttpRequest, code: str) -> HttpResponse:
+    county = get_object_or_404(Division, code=code.ljust(12, "0"), level=DivisionLevel.COUNTY)
+    if not can_view_division(scope_of(request.user), county):
+        raise PermissionDenied
+    today = timezone.localdate()
+    now = coverage.county_coverage(county, today)
+    served = set(
+        coverage.active_on(today)
+        .filter(
+            level=StationLevel.VILLAGE_POINT, division__code__startswith=county.territory_prefix
+        )
+        .values_list("division_id", flat=True)
+    )
+    gaps = (
+        Division.objects.filter(
+            code__startswith=county.territory_prefix,
+            kind=DivisionKind.VILLAGE,
+            editions__year=coverage.edition_for(today.year),
+        )
+        .exclude(pk__in=served)
+        .select_related("parent")
+        .order_by("code")
+    )
+    trend = (
+        DataValue.objects.filter(
+            org_unit=county.code, element__code__in=list(coverage.ELEMENTS), period_type="yearly"
+        )
+        .select_related("element", "source")
+        .order_by("element__code", "period")
+    )
+    return render(
+        request,
+        "network/county.html",
+        {
+            "county": county,
+            "coverage": now,
+            "gaps": gaps[:500],
+            "gap_count": gaps.count(),
+            "trend": trend,
+            "stations": _stations(request).filter(
+                division__code__startswith=county.territory_prefix
+            ),
+        },
+    )
