@@ -210,7 +210,16 @@ def table_2_2(request: HttpRequest) -> HttpResponse:
             }
         )
     totals = {key: sum(row[key] or 0 for row in rows) for key in ("centres", "stations", "points")}
-    return render(request, "network/table_2_2.html", {"rows": rows, "totals": totals})
+    map_rows = [
+        {"name": row["county"].name, "value": row["plan_village_rate"]}
+        for row in rows
+        if row["plan_village_rate"] is not None
+    ]
+    return render(
+        request,
+        "network/table_2_2.html",
+        {"rows": rows, "totals": totals, "map_rows": map_rows},
+    )
 
 
 @roles_required(*ANY_ROLE)
