@@ -18,7 +18,11 @@ NAVIGATION: list[tuple[str, Any, frozenset[Role] | None]] = [
     ("registry:organisation-list", _("Organisations"), SIGNED_IN),
     ("reporting:overview", _("Statistics"), SIGNED_IN),
     ("network:station-list", _("Service network"), SIGNED_IN),
-    ("reporting:figures", _("Figures"), SIGNED_IN),
+    (
+        "reporting:figures",
+        _("Figures"),
+        frozenset({Role.CITY_ADMIN, Role.REVIEWER, Role.COUNTY_OFFICER}),
+    ),
     ("dashboards:index", _("Development index"), SIGNED_IN),
     ("dashboards:audit-list", _("Audit trail"), frozenset({Role.CITY_ADMIN, Role.REVIEWER})),
     ("accounts:users", _("Users"), frozenset({Role.CITY_ADMIN})),

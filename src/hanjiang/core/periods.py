@@ -19,9 +19,9 @@ class PeriodType(StrEnum):
 
 
 _PATTERNS = [
-    (re.compile(r"^(\d{4})$"), PeriodType.YEARLY),
-    (re.compile(r"^(\d{4})Q([1-4])$"), PeriodType.QUARTERLY),
-    (re.compile(r"^(\d{4})(0[1-9]|1[0-2])$"), PeriodType.MONTHLY),
+    (re.compile(r"^([0-9]{4})$"), PeriodType.YEARLY),
+    (re.compile(r"^([0-9]{4})Q([1-4])$"), PeriodType.QUARTERLY),
+    (re.compile(r"^([0-9]{4})(0[1-9]|1[0-2])$"), PeriodType.MONTHLY),
 ]
 
 

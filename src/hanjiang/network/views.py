@@ -182,7 +182,7 @@ def _published_2020(codes: list[str]) -> dict[tuple[str, str], float | None]:
 def table_2_2(request: HttpRequest) -> HttpResponse:
     """表2-2 rebuilt from the stored figures, with coverage computed both ways."""
     published = _published_2020(list(coverage.ELEMENTS))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for code in coverage.table_counties():
         county = Division.objects.get(code=code)
         townships, villages = coverage.listed_units(county, 2020)
@@ -211,9 +211,9 @@ def table_2_2(request: HttpRequest) -> HttpResponse:
         )
     totals = {key: sum(row[key] or 0 for row in rows) for key in ("centres", "stations", "points")}
     map_rows = [
-        {"name": row["county"].name, "value": row["plan_village_rate"]}
-        for row in rows
-        if row["plan_village_rate"] is not None
+        {"name": county.name, "value": rate}
+        for county, rate in ((row["county"], row["plan_village_rate"]) for row in rows)
+        if rate is not None and isinstance(county, Division)
     ]
     return render(
         request,

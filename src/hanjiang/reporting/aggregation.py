@@ -9,10 +9,11 @@ Rules:
 - periods: a monthly or quarterly value rolls up into the quarter or year that contains it —
   `sum` adds, `average` averages, `last` takes the latest period's value, `none` does not roll
   up; a value reported directly for the longer period wins over the rolled-up one;
-- units: everything whose division code lies under a unit counts for it (the unit's own values,
-  those of its townships and villages, and of the organisations registered there) — `average`
-  averages, `none` takes only the unit's own value (a rate or share does not add up), every
-  other type adds;
+- units: the tree is climbed one level at a time (village → township → county → city); at
+  each level a value stored for the unit itself (a published or reported total) is its
+  figure, otherwise the units below it (and the organisations registered there) count —
+  `average` averages, `none` counts nothing from below (a rate or share does not add up),
+  every other type adds;
 - indicators: numerator / denominator × factor, evaluated on the aggregated figures of the same
   unit and period; a missing figure or a zero denominator gives no value, never zero.
 """
@@ -40,6 +41,9 @@ VALUE_COLUMNS = {
     "division_code": pl.String,
     "category_option": pl.String,
     "number": pl.Float64,
+    # True when the value was reported for the division itself, False for an organisation
+    # registered there (an organisation's figure never stands for its division's total).
+    "is_total": pl.Boolean,
 }
 
 
@@ -80,6 +84,8 @@ def roll_up_periods(
         schema={"element_id": pl.Int64, "aggregation": pl.String},
     )
     rank = PERIOD_RANK[period_type]
+    if "is_total" not in values.columns:
+        values = values.with_columns(pl.lit(True).alias("is_total"))
     base = (
         values.lazy()
         .filter(pl.col("number").is_not_null())
@@ -88,7 +94,15 @@ def roll_up_periods(
         .filter(pl.col("rank") <= rank)
         .filter((pl.col("aggregation") != "none") | (pl.col("rank") == rank))
     )
-    keys = ["element_id", "aggregation", "period", "period_type", "rank", "division_code"]
+    keys = [
+        "element_id",
+        "aggregation",
+        "period",
+        "period_type",
+        "rank",
+        "division_code",
+        "is_total",
+    ]
     # Options add up to the element's total; rows without an option are totals already.
     base = pl.concat(
         [
@@ -96,7 +110,7 @@ def roll_up_periods(
             base.filter(pl.col("category_option") != "").group_by(keys).agg(pl.col("number").sum()),
         ]
     ).with_columns(_target_period(period_type).alias("target"))
-    group = ["element_id", "aggregation", "division_code", "target"]
+    group = ["element_id", "aggregation", "division_code", "is_total", "target"]
     source_types = set(values["period_type"].unique().to_list())
     if source_types == {period_type} and values["category_option"].eq("").all():
         # Values already of the target period type, without options: one row per key, as the
@@ -121,30 +135,69 @@ def roll_up_periods(
     return pl.concat(parts).collect()
 
 
-def roll_up_units(period_figures: pl.DataFrame, *, level: str) -> pl.DataFrame:
-    """Figures per (element_id, period, unit) for every unit of `level`."""
-    unit = pl.col("division_code").str.slice(0, LEVEL_PREFIX[level]).str.pad_end(12, "0")
-    frame = (
-        period_figures.lazy()
+STEPS = ("township", "county", "city")
+
+
+def _step(frame: pl.DataFrame, width: int) -> pl.DataFrame:
+    """One level up the tree: rows of finer divisions become rows of their parent unit; a value
+    stored for the parent itself wins over the sum of the units below it."""
+    unit = pl.col("division_code").str.slice(0, width).str.pad_end(12, "0")
+    lazy = (
+        frame.lazy()
         .with_columns(unit.alias("unit"))
+        .with_columns(
+            (pl.col("is_total") & (pl.col("division_code") == pl.col("unit"))).alias("own")
+        )
         # `none` (rates, shares) never adds up across units: only the unit's own value counts.
-        .filter((pl.col("aggregation") != "none") | (pl.col("division_code") == pl.col("unit")))
+        .filter((pl.col("aggregation") != "none") | pl.col("own"))
     )
-    group = ["element_id", "target", "unit"]
-    parts = [
-        frame.filter(pl.col("aggregation") != "average")
-        .group_by(group)
-        .agg(pl.col("number").sum()),
-        frame.filter(pl.col("aggregation") == "average")
-        .group_by(group)
-        .agg(pl.col("number").mean()),
-    ]
+    group = ["element_id", "aggregation", "target", "unit"]
+
+    def combine(rows: pl.LazyFrame) -> pl.LazyFrame:
+        return pl.concat(
+            [
+                rows.filter(pl.col("aggregation") != "average")
+                .group_by(group)
+                .agg(pl.col("number").sum()),
+                rows.filter(pl.col("aggregation") == "average")
+                .group_by(group)
+                .agg(pl.col("number").mean()),
+            ]
+        )
+
+    has_own = (
+        frame["is_total"] & (frame["division_code"].str.slice(width) == "0" * (12 - width))
+    ).any()
+    if has_own:
+        own = combine(lazy.filter(pl.col("own")))
+        result = pl.concat(
+            [own, combine(lazy.filter(~pl.col("own"))).join(own, on=group, how="anti")]
+        )
+    else:
+        result = combine(lazy)
     return (
-        pl.concat(parts)
-        .rename({"target": "period"})
+        result.rename({"unit": "division_code"})
+        .with_columns(pl.lit(True).alias("is_total"))
+        .collect()
+    )
+
+
+def roll_up_units(period_figures: pl.DataFrame, *, level: str) -> pl.DataFrame:
+    """Figures per (element_id, period, unit) for every unit of `level`, rolled up one level
+    of the tree at a time (village → township → county → city)."""
+    frame = period_figures.select(
+        "element_id", "aggregation", "division_code", "is_total", "target", "number"
+    )
+    for step in STEPS[: STEPS.index(level) + 1] if level in STEPS else ():
+        frame = _step(frame, LEVEL_PREFIX[step])
+    return _as_figures(frame)
+
+
+def _as_figures(frame: pl.DataFrame) -> pl.DataFrame:
+    return (
+        frame.rename({"target": "period", "division_code": "unit"})
         .select("element_id", "period", "unit", "number")
         .sort(["unit", "period", "element_id"])
-        .collect()
     )
 
 
@@ -210,17 +263,22 @@ def recompute_all(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Every element figure and indicator value for every unit of `levels` and period.
 
-    Periods are rolled up once per period type at the level of the reporting division; each
-    level of the tree is then a group-by over that much smaller result."""
+    Periods are rolled up once per period type at the level of the reporting division; the
+    tree is then climbed one level at a time, each level a group-by over the one below."""
     figures = []
+    wanted = set(levels)
     for period_type in period_types:
-        by_division = roll_up_periods(values, aggregation, period_type=period_type)
-        for level in levels:
-            figures.append(
-                roll_up_units(by_division, level=level).with_columns(
-                    pl.lit(level).alias("level"), pl.lit(period_type).alias("period_type")
+        frame = roll_up_periods(values, aggregation, period_type=period_type).select(
+            "element_id", "aggregation", "division_code", "is_total", "target", "number"
+        )
+        for step in STEPS:
+            frame = _step(frame, LEVEL_PREFIX[step])
+            if step in wanted:
+                figures.append(
+                    _as_figures(frame).with_columns(
+                        pl.lit(step).alias("level"), pl.lit(period_type).alias("period_type")
+                    )
                 )
-            )
     all_figures = pl.concat(figures)
     indicator_values = evaluate_indicators(
         all_figures.drop("level", "period_type"), indicators, element_ids

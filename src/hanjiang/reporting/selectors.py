@@ -162,14 +162,17 @@ def overdue_reports(today: datetime.date | None = None) -> list[ReportStatus]:
 
 
 def values_frame(values: QuerySet[DataValue]) -> pl.DataFrame:
+    rows = values.values_list(
+        "element_id",
+        "period",
+        "period_type",
+        "division_code",
+        "category_option",
+        "number",
+        "org_unit",
+    )
     return pl.DataFrame(
-        list(
-            values.values_list(
-                "element_id", "period", "period_type", "division_code", "category_option", "number"
-            )
-        ),
-        schema=VALUE_COLUMNS,
-        orient="row",
+        [(*row[:6], row[6] == row[3]) for row in rows], schema=VALUE_COLUMNS, orient="row"
     )
 
 
@@ -277,31 +280,105 @@ def yearly_series(
     if element is None:
         return []
     points: dict[int, SeriesPoint] = {}
+    approved = set(
+        Submission.objects.filter(
+            status=SubmissionStatus.APPROVED, data_set__in=element.data_sets.all()
+        ).values_list("period", "org_unit")
+    )
+
+    def counts(value: DataValue) -> bool:
+        # Reported figures count once the city has approved their report; drafts never do.
+        return value.source.kind != "entry" or (value.period, value.org_unit) in approved
+
     direct = DataValue.objects.filter(
         element=element, org_unit=division.code, period_type="yearly"
     ).select_related("source")
     for value in direct:
+        if not counts(value):
+            continue
         year = int(value.period)
         points[year] = SeriesPoint(
             year, value.number, value.value, value.source.name_zh, value.comment, value.updated_at
         )
-    frame = values_frame(
-        DataValue.objects.filter(
+    below = [
+        value
+        for value in DataValue.objects.filter(
             element=element, division_code__startswith=division.territory_prefix
-        )
+        ).select_related("source")
+        if counts(value)
+    ]
+    frame = pl.DataFrame(
+        [
+            (
+                v.element_id,
+                v.period,
+                v.period_type,
+                v.division_code,
+                v.category_option,
+                v.number,
+                v.org_unit == v.division_code,
+            )
+            for v in below
+        ],
+        schema=VALUE_COLUMNS,
+        orient="row",
     )
     level = division.level if division.level in LEVEL_PREFIX else "county"
     figures = aggregate(frame, {element.pk: element.aggregation}, period_type="yearly", level=level)
+    complete = _complete_years(element, division)
     for _element_id, period, _unit, number in figures.filter(
         pl.col("unit") == division.code
     ).iter_rows():
         year = int(period)
+        reported = any(v.source.kind == "entry" and v.period.startswith(period) for v in below)
+        if reported and year not in complete:
+            # Some units have not reported (or not been approved) for this year: a partial sum
+            # must not pose as the total.
+            continue
         if year not in points:
             points[year] = SeriesPoint(year, number, f"{number:g}", AGGREGATED_SOURCE, "", None)
     return [points[year] for year in sorted(points)]
 
 
-AGGREGATED_SOURCE = "汇总自各单位填报数据"
+AGGREGATED_SOURCE = "汇总自各单位填报数据（已审核）"
+
+
+def _complete_years(element: DataElement, division: Division) -> set[int]:
+    """Years in which every unit under `division` that must report the element's data sets
+    has an approved report for every period of the year."""
+    data_sets = list(element.data_sets.all())
+    if not data_sets:
+        return set()
+    approved = set(
+        Submission.objects.filter(
+            status=SubmissionStatus.APPROVED, data_set__in=data_sets
+        ).values_list("data_set_id", "period", "org_unit")
+    )
+    years = {int(period[:4]) for _ds, period, _unit in approved}
+    complete = set()
+    for year in years:
+        ok = True
+        for data_set in data_sets:
+            units = [
+                code
+                for code, _name in expected_units(data_set)
+                if code.startswith(division.territory_prefix)
+            ]
+            periods = (
+                [p.code for p in Period.year(year).months()]
+                if data_set.period_type == PeriodType.MONTHLY
+                else [Period.quarter(year, q).code for q in range(1, 5)]
+                if data_set.period_type == PeriodType.QUARTERLY
+                else [str(year)]
+            )
+            if not units or any(
+                (data_set.pk, period, unit) not in approved for period in periods for unit in units
+            ):
+                ok = False
+                break
+        if ok:
+            complete.add(year)
+    return complete
 
 
 def _indicator_series(code: str, division: Division) -> list[SeriesPoint]:

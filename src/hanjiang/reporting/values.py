@@ -185,6 +185,9 @@ MESSAGES = {
     "invalid_period": _("“%(value)s” is not a period code (2024, 2024Q3 or 202409)."),
     "wrong_period_type": _("The period “%(value)s” does not fit the data set's period type."),
     "period_not_ended": _("The period %(value)s has not ended yet."),
+    "not_collected": _(
+        "No report collects “%(value)s”: it is a published or derived figure, not entered."
+    ),
     "unknown_org_unit": _("Unknown organisation unit “%(value)s”."),
     "wrong_org_unit": _("“%(value)s” does not report this data set."),
     "outside_scope": _("“%(value)s” lies outside your scope."),
@@ -213,6 +216,7 @@ FIELDS = {
     "invalid_period": "period",
     "wrong_period_type": "period",
     "period_not_ended": "period",
+    "not_collected": "dataElement",
     "period_locked": "period",
     "approved_locked": "period",
     "unknown_org_unit": "orgUnit",
@@ -489,7 +493,10 @@ def _period_problem(
     period = periods[code]
     if period is None:
         return "invalid_period"
-    # Data sets govern what units enter; published and derived figures are not entry.
+    # Data sets govern what units enter; published and derived figures are not entry, and a
+    # figure no data set collects cannot be entered at all.
+    if source.kind == DataSource.Kind.ENTRY and not element.data_sets:
+        return "not_collected"
     data_sets = element.data_sets if source.kind == DataSource.Kind.ENTRY else ()
     if data_sets and all(data_set.period_type != period.type for data_set in data_sets):
         return "wrong_period_type"
@@ -682,11 +689,20 @@ def _write(
         if not updates.is_empty():
             cursor.executemany(
                 "UPDATE reporting_datavalue SET value = %s, number = %s, comment = %s, "
-                "explanation = %s, source_id = %s, stored_by = %s, updated_at = %s WHERE id = %s",
+                "explanation = %s, source_id = %s, stored_by = %s, updated_at = %s, "
+                "division_code = %s WHERE id = %s",
                 [
-                    (text, number, comment, explanation, source.pk, stored_by, stamp, current_id)
-                    for text, number, comment, explanation, current_id in updates.select(
-                        "text", "number", "comment", "explanation", "current_id"
+                    (text, number, comment, explanation, source.pk, stored_by, stamp, division, pk)
+                    for text, number, comment, explanation, division, pk in updates.select(
+                        "text",
+                        pl.when(pl.col("value_type") == ValueType.TEXT)
+                        .then(None)
+                        .otherwise(pl.col("number"))
+                        .alias("stored_number"),
+                        "comment",
+                        "explanation",
+                        "division_code",
+                        "current_id",
                     ).iter_rows()
                 ],
             )

@@ -251,7 +251,7 @@ def completeness(request: HttpRequest, data_set_code: str, period_code: str) -> 
     )
 
 
-@roles_required(*ANY_ROLE)
+@roles_required(Role.CITY_ADMIN, Role.REVIEWER, Role.COUNTY_OFFICER)
 def figures(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     city = Division.objects.filter(level=DivisionLevel.CITY).values_list("code", flat=True).first()

@@ -55,7 +55,7 @@ PAGES: dict[str, tuple[str, str, set[str]]] = {
     "registry:organisation-delete": ("post", "other_organisation", ADMIN),
     "reporting:overview": ("get", "", SIGNED_IN),
     "reporting:metadata": ("get", "", SIGNED_IN),
-    "reporting:figures": ("get", "", SIGNED_IN),
+    "reporting:figures": ("get", "", SIGNED_IN - {"enterprise"}),
     "reporting:upload": ("get", "", REPORTERS),
     "reporting:template": ("get", "data_set_period", REPORTERS),
     "reporting:completeness": ("get", "data_set_period", SIGNED_IN),

@@ -14,7 +14,8 @@ from hanjiang.plans.loader import PlanFileError, plan_load
 from hanjiang.plans.models import Plan, PlanIndicator
 from hanjiang.plans.progress import indicator_progress
 from hanjiang.plans.reports import build_docx, build_xlsx
-from hanjiang.reporting.models import DataValue
+from hanjiang.plans.services import figure_record
+from hanjiang.reporting.models import DataSet, DataValue, Submission
 from hanjiang.reporting.values import ValueRow, values_import
 
 pytestmark = pytest.mark.django_db
@@ -100,12 +101,36 @@ def _report(users: dict[str, Any], rows: list[ValueRow]) -> None:
     assert summary.conflicts == []
 
 
+def _publish(plan: Plan, users: dict[str, Any], element: str, value: str) -> None:
+    """A figure no report collects is recorded by the city with its source."""
+    summary = figure_record(
+        actor=users["city_admin"],
+        plan=plan,
+        element=element,
+        year="2023",
+        value=value,
+        citation="测试公报（测试数据）",
+    )
+    assert summary.conflicts == []
+
+
 def test_progress_by_kind_of_target(small_plan: Plan, users: dict[str, Any]) -> None:
     no_data = _progress(small_plan, "1.5")
     assert (no_data.status, no_data.attainment, no_data.latest) == ("no_data", None, None)
     assert _progress(small_plan, "1.6").status == "not_evaluable"
     quarters = [ValueRow("ONLINE_RETAIL", f"2023Q{q}", "420625", "13000") for q in (1, 2, 3, 4)]
     _report(users, quarters)
+    # Drafts never count: the year appears once the city approved all four quarterly reports.
+    assert _progress(small_plan, "1.1").latest.year == 2020
+    data_set = DataSet.objects.get(code="COUNTY_QUARTERLY")
+    for quarter in (1, 2, 3, 4):
+        Submission.objects.create(
+            data_set=data_set,
+            period=f"2023Q{quarter}",
+            org_unit="420625000000",
+            status="approved",
+            submitted_at=datetime.datetime(2024, 1, 5, tzinfo=datetime.UTC),
+        )
     retail = _progress(small_plan, "1.1")
     # 52,000 in 2023 from a 40,000 baseline towards 80,000: 30% of the way, with 59.9% of the
     # plan period gone (1,094 of 1,825 days): 29.9 points behind, at risk (off track from 30).
@@ -122,10 +147,10 @@ def test_progress_by_kind_of_target(small_plan: Plan, users: dict[str, Any]) -> 
     # 1 town of the 3 the range starts at: 33.3%, 26.6 points behind time.
     assert (towns.latest.value, towns.status) == (1, "at_risk")
     assert towns.attainment == pytest.approx(100 / 3)
-    _report(users, [ValueRow("TEST_DEMO_TOWNS", "2023", "420625", "6")])
+    _publish(small_plan, users, "TEST_DEMO_TOWNS", "6")
     above = _progress(small_plan, "1.3")
     assert (above.status, above.remark) == ("achieved", "above_range")
-    _report(users, [ValueRow("TEST_MODES", "2023", "420625", "1210")])
+    _publish(small_plan, users, "TEST_MODES", "1210")
     modes = _progress(small_plan, "1.4")
     assert (modes.attainment, modes.status) == (50.0, "on_track")
 

@@ -50,7 +50,8 @@ def _as_dict(frame: pl.DataFrame) -> dict[tuple[int, str, str], float]:
 
 def test_months_roll_up_into_quarters_by_aggregation_type() -> None:
     figures = _as_dict(aggregate(VALUES, AGGREGATION, period_type="quarterly", level="county"))
-    assert figures[(SUM, "2024Q1", GUCHENG)] == 10 + 20 + 30 + 1 + 2
+    # Gucheng reported its own total: it wins over the sum of its town's values (1 + 2).
+    assert figures[(SUM, "2024Q1", GUCHENG)] == 10 + 20 + 30
     assert figures[(AVG, "2024Q1", GUCHENG)] == 6.0
     assert figures[(LAST, "2024Q2", GUCHENG)] == 700.0
     assert figures[(SUM, "2024Q1", NANZHANG)] == 100.0
@@ -59,7 +60,7 @@ def test_months_roll_up_into_quarters_by_aggregation_type() -> None:
 def test_the_city_adds_its_counties_and_averages_averages() -> None:
     figures = _as_dict(aggregate(VALUES, AGGREGATION, period_type="yearly", level="city"))
     city = "420600000000"
-    assert figures[(SUM, "2024", city)] == 163.0
+    assert figures[(SUM, "2024", city)] == 160.0  # Gucheng 60 (its own total) + Nanzhang 100
     # Gucheng's year average (6) and Nanzhang's (30), averaged over the two counties.
     assert figures[(AVG, "2024", city)] == 18.0
     # Last value in the year per county (700, 50), added across counties.
@@ -77,7 +78,7 @@ def test_indicators_divide_and_skip_missing_or_zero_denominators() -> None:
     spec = IndicatorSpec("SHARE", "#{S}", "#{L}", 100.0)
     result = evaluate_indicators(figures, [spec], {"S": SUM, "L": LAST})
     assert result.rows() == [
-        ("SHARE", "2024Q1", GUCHENG, 63 / 500 * 100),
+        ("SHARE", "2024Q1", GUCHENG, 60 / 500 * 100),
     ]
 
 
