@@ -145,6 +145,8 @@ def plan_load(text: str) -> LoadResult:
             "end_year": header["end_year"],
             "baseline_year": header["baseline_year"],
             "status": header["status"],
+            # Progress is public only for a plan in force; a draft stays with the staff.
+            "is_published": header["status"] == "in_force",
             "positioning": document.get("positioning") or [],
             "goals": document.get("goals") or {},
             "layout": document.get("layout") or [],

@@ -40,7 +40,7 @@ class Plan(models.Model):
     positioning = models.JSONField(_("strategic positioning"), default=list)
     goals = models.JSONField(_("goals"), default=dict)
     layout = models.JSONField(_("spatial layout"), default=list)
-    is_published = models.BooleanField(_("progress published"), default=True)
+    is_published = models.BooleanField(_("progress published"), default=False)
     loaded_at = models.DateTimeField(_("loaded at"), default=timezone.now)
 
     class Meta:

@@ -6,7 +6,8 @@ Rules (documented on the plan page and in docs/plans.md):
   last) that has passed on the day of the assessment, 0–100 %;
 - attainment, by kind of target:
   - `absolute`, `at_least`, `percentage`: with a baseline, the share of the distance from the
-    baseline to the target covered by the latest value; without one, latest ÷ target;
+    baseline to the target covered by the latest value (a target below its baseline is a
+    reduction: achieved at or below it); without one, latest ÷ target;
   - `range`: the share of the distance to the lower bound; inside or above the range is
     achieved;
   - `growth_rate`: the compound annual growth of the figure's own series since the plan's
@@ -17,7 +18,8 @@ Rules (documented on the plan page and in docs/plans.md):
   AT_RISK_POINTS on track, from AT_RISK_POINTS at risk, from OFF_TRACK_POINTS off track
   (defaults 10 and 30, settings PLAN_AT_RISK_POINTS and PLAN_OFF_TRACK_POINTS); a growth
   target compares the achieved rate with the target rate in the same points;
-- `not_evaluable` when the engine cannot evaluate the target (no measuring figure defined);
+- `not_evaluable` when the engine cannot evaluate the target (no measuring figure defined, a
+  growth target that is not positive, no growth measurable yet);
 - required growth: the annual growth the figure still needs from its latest value to reach
   the target by the target year;
 - projection: the figure in the target year if it keeps the compound growth of its own series
@@ -27,6 +29,7 @@ Rules (documented on the plan page and in docs/plans.md):
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -121,9 +124,7 @@ def indicator_progress(
     value = latest.value
     if kind == TargetKind.SET:
         members = [str(member) for member in indicator.target_members]
-        achieved = {
-            part.strip() for part in latest.text.replace("、", ",").split(",") if part.strip()
-        }
+        achieved = {part for part in re.split(r"[、,，;；\s]+", latest.text) if part}
         share = 100 * len(achieved & set(members)) / len(members) if members else 0.0
         progress.attainment = share
         progress.status = "achieved" if share >= 100 else _status_from_gap(share, progress.elapsed)
@@ -144,8 +145,8 @@ def indicator_progress(
         progress.achieved_growth = rate
         target_rate = indicator.target_value or 0
         if rate is None or target_rate <= 0:
-            progress.status = "not_evaluable" if rate is None else "on_track"
-            progress.remark = "no_growth_yet" if rate is None else ""
+            progress.status = "not_evaluable"
+            progress.remark = "no_growth_yet" if rate is None else "target_not_positive"
             return progress
         progress.attainment = 100 * rate / target_rate
         if rate >= target_rate:
@@ -163,9 +164,10 @@ def indicator_progress(
     elif target:
         progress.attainment = 100 * value / target
     years_left = target_year - latest.year
-    if value > 0 and target > value and years_left > 0:
+    decreasing = base is not None and target < base
+    if value > 0 and target > value and years_left > 0 and not decreasing:
         progress.required_growth = 100 * ((target / value) ** (1 / years_left) - 1)
-    if value >= target:
+    if (value <= target) if decreasing else (value >= target):
         progress.status = "achieved"
         if (
             kind == TargetKind.RANGE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hanjiang.core.errors import ErrorItem
@@ -23,6 +24,18 @@ def figure_record(
         summary = ImportSummary()
         summary.conflicts.append(
             ErrorItem("required", _("Say where the figure is published."), field="citation")
+        )
+        return summary
+    last_ended = timezone.localdate().year - 1
+    if not (year.strip().isdigit() and plan.baseline_year <= int(year) <= last_ended):
+        summary = ImportSummary()
+        summary.conflicts.append(
+            ErrorItem(
+                "invalid_year",
+                _("Give a year from %(first)d to %(last)d.")
+                % {"first": plan.baseline_year, "last": last_ended},
+                field="year",
+            )
         )
         return summary
     return values_import(

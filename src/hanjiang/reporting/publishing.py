@@ -77,6 +77,18 @@ def derived_values_publish(
         ).values_list("element__code", "period", "org_unit", "category_option")
         if (code, period, unit, option) not in produced
     ]
+    # A key that holds a value from another source (a figure the city recorded, a report)
+    # keeps it: a source replaces only its own values.
+    taken = set(
+        DataValue.objects.filter(element__code__in=element_codes, period__in=period_codes)
+        .exclude(source__code=source_code)
+        .values_list("element__code", "period", "org_unit", "category_option")
+    )
+    values = [
+        v
+        for v in values
+        if (v.element, v.period, _unit_key(v.org_unit), v.category_option) not in taken
+    ]
     rows = [
         ValueRow(
             v.element,
