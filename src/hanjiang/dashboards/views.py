@@ -140,6 +140,8 @@ def development_index(request: HttpRequest) -> HttpResponse:
         year = int(request.GET.get("year", today.year - 1))
     except ValueError:
         year = today.year - 1
+    if not 2000 <= year <= today.year:
+        year = today.year - 1
     normalisation = request.GET.get("normalisation", "minmax")
     aggregation = request.GET.get("aggregation", "arithmetic")
     if normalisation not in NORMALISATIONS or normalisation == "target":

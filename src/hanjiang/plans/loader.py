@@ -8,6 +8,7 @@ file are removed, and the plan's published figures are replaced by those of the 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,17 +64,42 @@ def _walk(
         yield from _walk(node.get("children") or [], f"{node_path}.children", level + 1)
 
 
+class _PlanLoader(yaml.SafeLoader):
+    """Safe YAML without aliases: a plan file never needs them, and they allow expansion bombs."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.YAMLError("aliases (*name) are not allowed in a plan file")
+        return super().compose_node(parent, index)
+
+
+def _finite_problems(value: Any, path: str) -> list[str]:
+    if isinstance(value, float) and not math.isfinite(value):
+        return [f"{path}: numbers must be finite"]
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in _finite_problems(item, f"{path}.{key}")]
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in _finite_problems(item, f"{path}[{i}]")]
+    return []
+
+
 def read_plan_file(text: str) -> dict[str, Any]:
     """Parse and check a plan file. Raises PlanFileError listing every problem."""
+    if len(text) > 5 * 1024 * 1024:
+        raise PlanFileError(["(file): larger than 5 MB"])
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_PlanLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
-        raise PlanFileError([f"(file): not valid YAML: {error}"]) from None
+        raise PlanFileError([f"(file): not valid YAML: {str(error)[:300]}"]) from None
+    except RecursionError:
+        raise PlanFileError(["(file): nested too deeply"]) from None
     validator = jsonschema.Draft202012Validator(SCHEMA)
     problems = sorted(
-        f"{_path(error.absolute_path)}: {error.message}"
+        f"{_path(error.absolute_path)}: {error.message[:300]}"
         for error in validator.iter_errors(document)
     )
+    if not problems:
+        problems = _finite_problems(document, "(root)")
     if problems:
         raise PlanFileError(problems)
     problems = _semantic_problems(document)
@@ -85,6 +111,9 @@ def read_plan_file(text: str) -> dict[str, Any]:
 def _semantic_problems(document: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     plan = document["plan"]
+    for key in ("start_year", "end_year", "baseline_year"):
+        if not 1900 <= plan[key] <= 2200:
+            problems.append(f"plan.{key}: {plan[key]} is not a year from 1900 to 2200")
     if not plan["start_year"] <= plan["end_year"]:
         problems.append("plan.end_year: before start_year")
     if not Division.objects.filter(code=plan["region"].ljust(12, "0")).exists():

@@ -210,6 +210,8 @@ def report_download(request: HttpRequest, code: str, year: int, fmt: str) -> Htt
     kind = request.GET.get("kind", "annual")
     if kind not in {"annual", "midterm", "final"} or fmt not in {"docx", "xlsx"}:
         raise Http404
+    if not plan.start_year - 1 <= year <= plan.end_year + 5:
+        raise Http404
     today = timezone.localdate()
     name = f"{plan.code}-{year}-{kind}.{fmt}"
     if fmt == "docx":

@@ -62,9 +62,12 @@ def parse_json(body: bytes) -> pl.DataFrame:
         if not isinstance(document, dict) or not isinstance(document.get("dataValues"), list):
             raise FormatError("expected an object with a “dataValues” list")
         items = document["dataValues"]
-        bad = next((index for index, item in enumerate(items) if not isinstance(item, dict)), None)
-        if bad is not None:
-            raise FormatError(f"dataValues[{bad + 1}] is not an object")
+        for index, item in enumerate(items, start=1):
+            if not isinstance(item, dict):
+                raise FormatError(f"dataValues[{index}] is not an object")
+            for key in JSON_FIELDS:
+                if isinstance(item.get(key), dict | list):
+                    raise FormatError(f"dataValues[{index}].{key} must be a single value")
         frame = pl.from_dicts(
             items, schema=dict.fromkeys(JSON_FIELDS, pl.String), strict=False
         ).rename(JSON_FIELDS)
@@ -99,7 +102,13 @@ def parse_csv(body: bytes) -> pl.DataFrame:
         raise FormatError("the CSV is not UTF-8 text") from None
     records: list[list[str]] = []
     numbers: list[int] = []
-    for index, record in enumerate(csv.reader(io.StringIO(text)), start=1):
+    if "\x00" in text:
+        raise FormatError("the CSV contains NUL characters")
+    try:
+        lines = list(enumerate(csv.reader(io.StringIO(text)), start=1))
+    except csv.Error as error:
+        raise FormatError(f"the CSV cannot be read ({error})") from None
+    for index, record in lines:
         if not record or not any(cell.strip() for cell in record):
             continue
         if index == 1 and record[0].strip().lower() == "dataelement":

@@ -118,6 +118,14 @@ def validate_metadata(document: Any) -> list[str]:
                         problems.append(
                             f"{path}.{field}: unknown data element “{reference.element}”"
                         )
+                    if reference.option:
+                        problems.append(
+                            f"{path}.{field}: options (#{{CODE.option}}) are not supported"
+                        )
+                    if reference.offset and section == "indicators":
+                        problems.append(
+                            f"{path}.{field}: an indicator cannot use the previous period"
+                        )
             if section == "validation_rules":
                 _choice(item.get("operator"), Operator.values, f"{path}.operator", problems)
                 _choice(item.get("importance"), Importance.values, f"{path}.importance", problems)

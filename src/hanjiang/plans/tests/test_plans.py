@@ -199,3 +199,34 @@ def test_a_second_plan_loads_beside_the_first_and_can_be_switched_to(
     switch = page.content.decode()
     assert f'value="/plans/{small_plan.code}/"' in switch
     assert len([row for row in page.context["rows"] if row.progress]) == 33
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("a: &x [1]\nb: *x\n", "(file): not valid YAML: aliases (*name) are not allowed"),
+        ("a: " + "[" * 5000, "(file): nested too deeply"),
+        ("- just\n- a list\n", "(root): ['just', 'a list'] is not of type 'object'"),
+    ],
+    ids=["alias", "deep", "not-a-mapping"],
+)
+def test_hostile_or_odd_yaml_is_refused(statistics: None, text: str, problem: str) -> None:
+    with pytest.raises(PlanFileError) as caught:
+        plan_load(text)
+    assert caught.value.problems[0].startswith(problem)
+
+
+def test_years_and_numbers_must_be_sane(statistics: None) -> None:
+    document = _document()
+    document["plan"]["end_year"] = 40000
+    document["indicators"][0]["children"][0]["target"]["value"] = float("nan")
+    with pytest.raises(PlanFileError) as caught:
+        plan_load(yaml.safe_dump(document, allow_unicode=True))
+    assert caught.value.problems == [
+        "(root).indicators[0].children[0].target.value: numbers must be finite"
+    ]
+    document["indicators"][0]["children"][0]["target"]["value"] = 80000
+    with pytest.raises(PlanFileError) as caught:
+        plan_load(yaml.safe_dump(document, allow_unicode=True))
+    assert caught.value.problems == ["plan.end_year: 40000 is not a year from 1900 to 2200"]
+    assert not Plan.objects.exists()

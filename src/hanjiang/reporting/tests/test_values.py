@@ -157,3 +157,38 @@ def test_a_reviewer_cannot_write(statistics: None, users: dict[str, Any]) -> Non
     with pytest.raises(PermissionDeniedError):
         values_import(actor=users["reviewer"], rows=[_row()], today=TODAY)
     assert DataValue.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (
+            b'{"dataValues": [{"dataElement": {"x": 1}, "value": "1"}]}',
+            "dataValues[1].dataElement must be a single value",
+        ),
+        (b'{"dataValues": [1]}', "dataValues[1] is not an object"),
+        (b'{"values": []}', "expected an object with a “dataValues” list"),
+    ],
+    ids=["nested", "not-object", "no-list"],
+)
+def test_odd_json_shapes_are_format_errors(body: bytes, reason: str) -> None:
+    from hanjiang.reporting.dhis2 import FormatError, parse_json
+
+    with pytest.raises(FormatError, match=reason.replace("[", r"\[").replace("]", r"\]")):
+        parse_json(body)
+
+
+def test_csv_with_nul_or_huge_fields_is_a_format_error() -> None:
+    from hanjiang.reporting.dhis2 import FormatError, parse_csv
+
+    with pytest.raises(FormatError, match="NUL"):
+        parse_csv(b"ONLINE_RETAIL,2024Q3,420625,,,1\x00\n")
+    with pytest.raises(FormatError, match="cannot be read"):
+        parse_csv(b'ONLINE_RETAIL,2024Q3,420625,,,"' + b"x" * 200_000 + b'"\n')
+
+
+def test_full_width_digits_are_not_a_period(statistics: None, users: dict[str, Any]) -> None:
+    summary = values_import(
+        actor=users["city_admin"], rows=[_row(period="２０２４Q3")], today=TODAY
+    )
+    assert [c.code for c in summary.conflicts] == ["invalid_period"]
