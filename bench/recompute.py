@@ -1,6 +1,7 @@
 """Full recomputation of every figure and indicator from 10,000,000 synthetic values.
 
-3,000 units (Xiangyang's real village-level codes, 2023 edition) × 60 months × 55 elements,
+Up to 3,000 units (Xiangyang has 2,817 village-level and 130 township codes, 2023 edition, so
+2,947 in all) × 60 months × 55 elements,
 aggregated to every township, county and the city, for months, quarters and years, with 10
 indicators on top. The floor is the same roll-up done as plain Polars group-by sums in the
 same run (no aggregation types, options or indicators). Goal: within 3× of the floor.
