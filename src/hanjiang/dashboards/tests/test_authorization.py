@@ -97,6 +97,9 @@ API: dict[tuple[str, str], set[str]] = {
     ("delete", "/api/v1/organisations/{organisation_id}"): ADMIN,
     ("get", "/api/v1/audit"): CITY_READERS,
     ("post", "/api/v1/dataValueSets"): REPORTERS,
+    ("get", "/api/v1/stations"): SIGNED_IN,
+    ("post", "/api/v1/stations"): REGISTRARS,
+    ("get", "/api/v1/stations/{station_id}"): CITY_READERS,
     ("get", "/api/v1/dataValueSets"): SIGNED_IN,
     ("get", "/api/v1/dataSets"): SIGNED_IN,
     ("get", "/api/v1/dataElements"): SIGNED_IN,
@@ -232,6 +235,9 @@ def _api_path(path: str, request: pytest.FixtureRequest, actor: Any) -> str:
         request.getfixturevalue("statistics")
         path = path.replace("{unit}", request.getfixturevalue("other_county").short_code)
         path = path.replace("{period}", "2024Q3").replace("{data_set}", "COUNTY_QUARTERLY")
+    if "{station_id}" in path:
+        station = _arguments("other_station", request, actor)["station_id"]
+        path = path.replace("{station_id}", str(station))
     if "{token_id}" in path:
         path = path.replace("{token_id}", str(_arguments("own_token", request, actor)["token_id"]))
     return path

@@ -170,3 +170,48 @@ def test_an_import_registers_every_row_or_none(
     assert accepted.context["created"] == 1
     station = Station.objects.get()
     assert sorted(kind.code for kind in station.services.all()) == ["buy-sell", "parcels"]
+
+
+def test_stations_through_the_api(statistics: None, users: dict[str, Any]) -> None:
+    from django.test import Client
+
+    from hanjiang.accounts.services import token_create
+
+    _token, key = token_create(
+        actor=users["county_officer"], user=users["county_officer"], name="t"
+    )
+    headers = {"Authorization": f"Bearer {key}"}
+    client = Client()
+    created = client.post(
+        "/api/v1/stations",
+        {
+            "name": "城关镇服务站（测试数据）",
+            "level": "township_station",
+            "division_code": "420625100",
+            "opened_on": "2023-04-01",
+            "services": ["parcels"],
+        },
+        content_type="application/json",
+        headers=headers,
+    )
+    assert created.status_code == 201
+    assert created.json()["division_code"] == "420625100000"
+    refused = client.post(
+        "/api/v1/stations",
+        {
+            "name": "错",
+            "level": "township_station",
+            "division_code": "420602001",
+            "opened_on": "2023-04-01",
+            "closed_on": "2022-01-01",
+        },
+        content_type="application/json",
+        headers=headers,
+    )
+    assert refused.status_code == 422
+    assert [(e["field"], e["code"]) for e in refused.json()["errors"]] == [
+        ("division_code", "outside_scope"),
+        ("closed_on", "closes_before_opening"),
+    ]
+    listed = client.get("/api/v1/stations", headers=headers).json()
+    assert [item["name"] for item in listed["items"]] == ["城关镇服务站（测试数据）"]

@@ -1,0 +1,113 @@
+import datetime
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status
+
+from hanjiang.accounts.api_auth import roles_auth
+from hanjiang.accounts.models import Role
+from hanjiang.accounts.scoping import scope_of
+from hanjiang.core.errors import PermissionDeniedError
+from hanjiang.core.models import AuditChannel
+from hanjiang.network.models import Station
+from hanjiang.network.services import StationInput, station_save
+
+router = Router(tags=["network"])
+ANY_ROLE = tuple(Role)
+
+
+class StationFilter(Schema):
+    level: str = ""
+    county: str = ""
+
+
+class StationIn(Schema):
+    name: str
+    level: str = Field(..., description="county_centre, township_station or village_point")
+    division_code: str
+    opened_on: str = Field(..., description="YYYY-MM-DD")
+    closed_on: str = ""
+    operator_uscc: str = ""
+    address: str = ""
+    latitude: str = ""
+    longitude: str = ""
+    services: list[str] = []
+    note: str = ""
+
+
+class StationOut(Schema):
+    id: int
+    name: str
+    level: str
+    division_code: str
+    division_name: str
+    opened_on: datetime.date
+    closed_on: datetime.date | None
+    status: str
+    services: list[str]
+
+    @staticmethod
+    def resolve_division_code(station: Station) -> str:
+        return station.division.code
+
+    @staticmethod
+    def resolve_division_name(station: Station) -> str:
+        return station.division.name
+
+    @staticmethod
+    def resolve_services(station: Station) -> list[str]:
+        return sorted(kind.code for kind in station.services.all())
+
+
+def _scoped(request: HttpRequest) -> QuerySet[Station]:
+    scope = scope_of(request.user)
+    stations = Station.objects.select_related("division").prefetch_related("services")
+    if scope.role == Role.COUNTY_OFFICER:
+        return stations.filter(division__code__startswith=scope.county_prefix or "-")
+    if scope.role == Role.ENTERPRISE:
+        return stations.filter(operator_id=scope.organisation_id or 0)
+    return stations
+
+
+@router.get(
+    "/stations",
+    response=list[StationOut],
+    summary="Service stations in scope",
+    auth=roles_auth(*ANY_ROLE),
+)
+@paginate(LimitOffsetPagination)
+def station_list(request: HttpRequest, filters: Query[StationFilter]) -> QuerySet[Station]:
+    stations = _scoped(request).order_by("division__code", "level", "name")
+    if filters.level:
+        stations = stations.filter(level=filters.level)
+    if filters.county.isdigit():
+        stations = stations.filter(division__code__startswith=filters.county[:6])
+    return stations
+
+
+@router.get(
+    "/stations/{station_id}", response=StationOut, summary="One station", auth=roles_auth(*ANY_ROLE)
+)
+def station_detail(request: HttpRequest, station_id: int) -> Station:
+    station = _scoped(request).filter(pk=station_id).first()
+    if station is None:
+        if Station.objects.filter(pk=station_id).exists():
+            raise PermissionDeniedError("outside_scope", _("This record lies outside your scope."))
+        raise Http404
+    return station
+
+
+@router.post(
+    "/stations",
+    response={201: StationOut},
+    summary="Register a station",
+    auth=roles_auth(Role.CITY_ADMIN, Role.COUNTY_OFFICER),
+)
+def station_create(request: HttpRequest, payload: StationIn) -> Status[Station]:
+    data = payload.dict()
+    data["services"] = tuple(data["services"])
+    station = station_save(actor=request.user, data=StationInput(**data), channel=AuditChannel.API)
+    return Status(201, _scoped(request).get(pk=station.pk))
