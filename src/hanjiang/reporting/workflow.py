@@ -184,12 +184,14 @@ def report_approve(*, actor: Any, submission: Submission, comment: str = "") -> 
     )
 
 
+def _require_reason(comment: str, message: Any) -> None:
+    if not comment.strip():
+        raise ValidationFailed([ErrorItem("required", message, field="comment")])
+
+
 def report_return(*, actor: Any, submission: Submission, comment: str) -> Submission:
     """Send a submitted report back to the unit with a comment."""
-    if not comment.strip():
-        raise ValidationFailed(
-            [ErrorItem("required", _("Say why the report is returned."), field="comment")]
-        )
+    _require_reason(comment, _("Say why the report is returned."))
     return _decide(
         actor=actor,
         submission=submission,
@@ -201,10 +203,7 @@ def report_return(*, actor: Any, submission: Submission, comment: str) -> Submis
 
 def report_reopen(*, actor: Any, submission: Submission, comment: str) -> Submission:
     """Unlock an approved report (an audited decision of the city)."""
-    if not comment.strip():
-        raise ValidationFailed(
-            [ErrorItem("required", _("Say why the report is reopened."), field="comment")]
-        )
+    _require_reason(comment, _("Say why the report is reopened."))
     return _decide(
         actor=actor,
         submission=submission,
@@ -212,38 +211,3 @@ def report_reopen(*, actor: Any, submission: Submission, comment: str) -> Submis
         comment=comment,
         allowed_from={SubmissionStatus.APPROVED},
     )
-
-
-@dataclass(frozen=True)
-class CompletenessRow:
-    unit: str
-    name: str
-    status: str  # on_time, late, missing
-    submission: Submission | None
-
-
-def completeness(data_set: DataSet, period: Period) -> list[CompletenessRow]:
-    """For each expected unit: reported on time, late, or not at all."""
-    due = due_date(data_set, period)
-    submissions = {
-        submission.org_unit: submission
-        for submission in Submission.objects.filter(
-            data_set=data_set, period=period.code, submitted_at__isnull=False
-        )
-    }
-    rows = []
-    for unit, name in expected_units(data_set):
-        submission = submissions.get(unit)
-        if (
-            submission is None
-            or submission.submitted_at is None
-            or submission.status == SubmissionStatus.RETURNED
-        ):
-            # A returned report is not reported until it is submitted again.
-            status = "missing"
-        elif timezone.localdate(submission.submitted_at) <= due:
-            status = "on_time"
-        else:
-            status = "late"
-        rows.append(CompletenessRow(unit, name, status, submission))
-    return rows
