@@ -211,3 +211,38 @@ def report_reopen(*, actor: Any, submission: Submission, comment: str) -> Submis
         comment=comment,
         allowed_from={SubmissionStatus.APPROVED},
     )
+
+
+@dataclass(frozen=True)
+class CompletenessRow:
+    unit: str
+    name: str
+    status: str  # on_time, late, missing
+    submission: Submission | None
+
+
+def completeness(data_set: DataSet, period: Period) -> list[CompletenessRow]:
+    """For each expected unit: reported on time, late, or not at all."""
+    due = due_date(data_set, period)
+    submissions = {
+        submission.org_unit: submission
+        for submission in Submission.objects.filter(
+            data_set=data_set, period=period.code, submitted_at__isnull=False
+        )
+    }
+    rows = []
+    for unit, name in expected_units(data_set):
+        submission = submissions.get(unit)
+        if (
+            submission is None
+            or submission.submitted_at is None
+            or submission.status == SubmissionStatus.RETURNED
+        ):
+            # A returned report is not reported until it is submitted again.
+            status = "missing"
+        elif timezone.localdate(submission.submitted_at) <= due:
+            status = "on_time"
+        else:
+            status = "late"
+        rows.append(CompletenessRow(unit, name, status, submission))
+    return rows
