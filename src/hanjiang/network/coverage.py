@@ -132,8 +132,22 @@ def county_coverage(county: Division, day: datetime.date) -> CountyCoverage:
         centres=Count("id", filter=Q(level=StationLevel.COUNTY_CENTRE)),
         stations=Count("id", filter=Q(level=StationLevel.TOWNSHIP_STATION)),
         points=Count("id", filter=Q(level=StationLevel.VILLAGE_POINT)),
-        townships=Count("division", filter=Q(level=StationLevel.TOWNSHIP_STATION), distinct=True),
-        villages=Count("division", filter=Q(level=StationLevel.VILLAGE_POINT), distinct=True),
+        # Only the units the denominators count can be covered: towns and townships, and
+        # administrative villages (a station in a subdistrict or a community is counted but
+        # covers no township or village).
+        townships=Count(
+            "division",
+            filter=Q(
+                level=StationLevel.TOWNSHIP_STATION,
+                division__kind__in=[DivisionKind.TOWN, DivisionKind.TOWNSHIP],
+            ),
+            distinct=True,
+        ),
+        villages=Count(
+            "division",
+            filter=Q(level=StationLevel.VILLAGE_POINT, division__kind=DivisionKind.VILLAGE),
+            distinct=True,
+        ),
     )
     townships, villages = listed_units(county, day.year)
     plan_townships, plan_villages = plan_denominators(county, day.year)
@@ -207,7 +221,8 @@ def coverage_publish(today: datetime.date) -> int:
             name_en=name_en,
             unit_zh=unit,
             value_type=value_type if value_type != "percentage" else "number",
-            aggregation="last",
+            # Rates never add up across units; counts of stations in service are stocks.
+            aggregation="none" if value_type == "percentage" else "last",
             dimension="readiness",
         )
     firsts = {

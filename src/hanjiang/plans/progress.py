@@ -164,7 +164,7 @@ def indicator_progress(
     elif target:
         progress.attainment = 100 * value / target
     years_left = target_year - latest.year
-    decreasing = base is not None and target < base
+    decreasing = kind != TargetKind.RANGE and base is not None and target < base
     if value > 0 and target > value and years_left > 0 and not decreasing:
         progress.required_growth = 100 * ((target / value) ** (1 / years_left) - 1)
     if (value <= target) if decreasing else (value >= target):

@@ -167,7 +167,7 @@ def indicator_detail(request: HttpRequest, code: str, indicator_code: str) -> Ht
             "entry_errors": entry_errors,
             "can_record": scope_of(request.user).role == Role.CITY_ADMIN
             and bool(indicator.measure_element),
-            "years": list(range(plan.baseline_year, plan.end_year + 1)),
+            "years": list(range(plan.baseline_year, min(plan.end_year, today.year - 1) + 1)),
         },
         status=422 if entry_errors else 200,
     )

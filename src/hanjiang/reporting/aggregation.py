@@ -138,9 +138,19 @@ def roll_up_periods(
 STEPS = ("township", "county", "city")
 
 
+PARENT_WIDTH = {9: 6, 6: 4, 4: 0}
+
+
 def _step(frame: pl.DataFrame, width: int) -> pl.DataFrame:
     """One level up the tree: rows of finer divisions become rows of their parent unit; a value
-    stored for the parent itself wins over the sum of the units below it."""
+    stored for the parent itself wins over the sum of the units below it. Rows already at a
+    coarser level (an organisation registered at the county, say) pass through unchanged."""
+    parent = PARENT_WIDTH[width]
+    coarser = frame["division_code"].str.slice(parent, width - parent) == "0" * (width - parent)
+    if width != 4 and coarser.any():
+        processed = _step(frame.filter(~coarser), width)
+        passing = frame.filter(coarser).select(processed.columns)
+        return pl.concat([passing, processed], how="vertical_relaxed")
     unit = pl.col("division_code").str.slice(0, width).str.pad_end(12, "0")
     lazy = (
         frame.lazy()

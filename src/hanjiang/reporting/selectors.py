@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from hanjiang.accounts.models import Role
@@ -300,12 +300,14 @@ def yearly_series(
         points[year] = SeriesPoint(
             year, value.number, value.value, value.source.name_zh, value.comment, value.updated_at
         )
+    # Only approved reports add up from below; a published or derived figure counts where it
+    # is stored (a registry's county figures never pose as the city's total).
     below = [
         value
         for value in DataValue.objects.filter(
             element=element, division_code__startswith=division.territory_prefix
         ).select_related("source")
-        if counts(value)
+        if value.source.kind == "entry" and counts(value)
     ]
     frame = pl.DataFrame(
         [
@@ -341,6 +343,16 @@ def yearly_series(
 
 
 AGGREGATED_SOURCE = "汇总自各单位填报数据（已审核）"
+
+
+def _approved_value_ids(approved: set[tuple[str, str]]) -> list[int]:
+    return [
+        pk
+        for pk, period, unit in DataValue.objects.filter(source__kind="entry").values_list(
+            "pk", "period", "org_unit"
+        )
+        if (period, unit) in approved
+    ]
 
 
 def _complete_years(element: DataElement, division: Division) -> set[int]:
@@ -386,8 +398,16 @@ def _indicator_series(code: str, division: Division) -> list[SeriesPoint]:
     if indicator is None:
         return []
     elements = list(DataElement.objects.all())
+    approved = set(
+        Submission.objects.filter(status=SubmissionStatus.APPROVED).values_list(
+            "period", "org_unit"
+        )
+    )
+    # What is stored for the division itself, and approved reports from below.
     frame = values_frame(
-        DataValue.objects.filter(division_code__startswith=division.territory_prefix)
+        DataValue.objects.filter(division_code__startswith=division.territory_prefix).filter(
+            Q(org_unit=division.code) | Q(pk__in=_approved_value_ids(approved))
+        )
     )
     level = division.level if division.level in LEVEL_PREFIX else "county"
     figures = aggregate(

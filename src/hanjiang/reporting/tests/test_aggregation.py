@@ -99,3 +99,25 @@ def test_rates_never_add_up_across_units() -> None:
     assert _as_dict(aggregate(stated, {rate: "none"}, period_type="yearly", level="city")) == {
         (rate, "2024", city): 50.0
     }
+
+
+def test_an_organisation_registered_at_the_county_does_not_stand_for_it() -> None:
+    revenue = 5
+    values = pl.DataFrame(
+        [
+            (revenue, "2024", "yearly", GUCHENG, "", 5.0, False),
+            (revenue, "2024", "yearly", GUCHENG_TOWN, "", 100.0, False),
+        ],
+        schema={
+            "element_id": pl.Int64,
+            "period": pl.String,
+            "period_type": pl.String,
+            "division_code": pl.String,
+            "category_option": pl.String,
+            "number": pl.Float64,
+            "is_total": pl.Boolean,
+        },
+        orient="row",
+    )
+    figures = _as_dict(aggregate(values, {revenue: "sum"}, period_type="yearly", level="county"))
+    assert figures == {(revenue, "2024", GUCHENG): 105.0}
