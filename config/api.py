@@ -15,6 +15,7 @@ from hanjiang.accounts.api_auth import roles_auth
 from hanjiang.core.errors import DomainError, ErrorItem, error_body
 from hanjiang.dashboards.api import router as dashboards_router
 from hanjiang.network.api import router as network_router
+from hanjiang.plans.api import router as plans_router
 from hanjiang.registry.api import router as registry_router
 from hanjiang.reporting.api import router as reporting_router
 
@@ -35,6 +36,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", registry_router)
 api.add_router("/", reporting_router)
 api.add_router("/", network_router)
+api.add_router("/", plans_router)
 api.add_router("/", dashboards_router)
 
 

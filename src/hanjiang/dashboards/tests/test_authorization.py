@@ -98,6 +98,8 @@ API: dict[tuple[str, str], set[str]] = {
     ("get", "/api/v1/audit"): CITY_READERS,
     ("post", "/api/v1/dataValueSets"): REPORTERS,
     ("get", "/api/v1/stations"): SIGNED_IN,
+    ("get", "/api/v1/plans"): SIGNED_IN,
+    ("get", "/api/v1/plans/{code}/progress"): SIGNED_IN,
     ("post", "/api/v1/stations"): REGISTRARS,
     ("get", "/api/v1/stations/{station_id}"): CITY_READERS,
     ("get", "/api/v1/dataValueSets"): SIGNED_IN,
@@ -225,6 +227,8 @@ def test_page_access(
 
 
 def _api_path(path: str, request: pytest.FixtureRequest, actor: Any) -> str:
+    if "/plans/{code}" in path:
+        path = path.replace("{code}", request.getfixturevalue("small_plan").code)
     if "{code}" in path:
         path = path.replace("{code}", request.getfixturevalue("other_county").short_code)
     if "{organisation_id}" in path:

@@ -230,3 +230,26 @@ def test_years_and_numbers_must_be_sane(statistics: None) -> None:
         plan_load(yaml.safe_dump(document, allow_unicode=True))
     assert caught.value.problems == ["plan.end_year: 40000 is not a year from 1900 to 2200"]
     assert not Plan.objects.exists()
+
+
+def test_progress_through_the_api(small_plan: Plan, users: dict[str, Any]) -> None:
+    from django.test import Client
+
+    from hanjiang.accounts.services import token_create
+
+    _token, key = token_create(actor=users["reviewer"], user=users["reviewer"], name="t")
+    headers = {"Authorization": f"Bearer {key}"}
+    plans = Client().get("/api/v1/plans", headers=headers).json()
+    assert [plan["code"] for plan in plans] == [small_plan.code]
+    rows = (
+        Client()
+        .get(f"/api/v1/plans/{small_plan.code}/progress", {"day": "2023-12-31"}, headers=headers)
+        .json()
+    )
+    leaves = {row["code"]: row for row in rows if row["target_kind"]}
+    assert len(leaves) == 6
+    assert leaves["1.1"]["latest_value"] == 40000
+    assert leaves["1.1"]["latest_source"] == "谷城县电子商务发展示例规划（测试数据） 测试表1"
+    assert leaves["1.5"]["status"] == "no_data"
+    assert leaves["1.5"]["latest_value"] is None
+    assert rows[0] == {**rows[0], "code": "1", "level": 1, "parent": None, "status": None}
