@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +20,7 @@ from hanjiang.plans.models import Plan, PlanIndicator
 from hanjiang.plans.progress import STATUSES, indicator_progress
 from hanjiang.plans.services import figure_record
 from hanjiang.registry.models import Division, DivisionLevel
+from hanjiang.reporting.models import DataValue
 from hanjiang.reporting.selectors import figure_table
 
 ANY_ROLE = tuple(Role)
@@ -125,6 +125,14 @@ def indicator_detail(request: HttpRequest, code: str, indicator_code: str) -> Ht
         counties = []
     breakdown: list[dict[str, Any]] = []
     latest_year = progress.latest.year if progress.latest else today.year - 1
+    if progress.latest is None and indicator.measure_element:
+        # No city figure yet: show the latest year any county has one for.
+        county_years = DataValue.objects.filter(
+            element__code=indicator.measure_element,
+            org_unit__in=[county.code for county in counties],
+            period_type="yearly",
+        ).values_list("period", flat=True)
+        latest_year = max((int(year) for year in county_years), default=latest_year)
     code_key = indicator.measure_element or indicator.measure_indicator
     if code_key and counties:
         table = figure_table(Period.year(latest_year), "county", [indicator.measure_indicator])
@@ -152,6 +160,7 @@ def indicator_detail(request: HttpRequest, code: str, indicator_code: str) -> Ht
         "baseline_year": indicator.baseline_year,
         "name": indicator.name,
         "unit": indicator.unit if value_target else "",
+        "projection_label": _("Projection"),
     }
     return render(
         request,
@@ -163,7 +172,6 @@ def indicator_detail(request: HttpRequest, code: str, indicator_code: str) -> Ht
             "chart": chart,
             "breakdown": breakdown,
             "breakdown_year": latest_year,
-            "map_data": json.dumps(breakdown, ensure_ascii=False),
             "entry_errors": entry_errors,
             "can_record": scope_of(request.user).role == Role.CITY_ADMIN
             and bool(indicator.measure_element),

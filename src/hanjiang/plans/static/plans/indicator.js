@@ -20,12 +20,12 @@
     var chart = window.echarts.init(element);
     chart.setOption({
       tooltip: { trigger: "axis" },
-      legend: { data: [data.name, "projection"] },
+      legend: { data: [data.name, data.projection_label] },
       xAxis: { type: "category", data: years.map(String) },
       yAxis: { type: "value", name: data.unit },
       series: [
         { name: data.name, type: "line", data: actual, connectNulls: true, markLine: { symbol: "none", lineStyle: { color: "#b3261e", type: "dashed" }, data: marks } },
-        { name: "projection", type: "line", data: projection, connectNulls: true, lineStyle: { type: "dotted" }, itemStyle: { color: "#5b6675" } }
+        { name: data.projection_label, type: "line", data: projection, connectNulls: true, lineStyle: { type: "dotted" }, itemStyle: { color: "#5b6675" } }
       ]
     });
     element.setAttribute("data-ready", "true");
