@@ -408,3 +408,58 @@ def organisations_import(
                         channel=AuditChannel.IMPORT,
                     )
     return ImportResult(created=created, updated=updated, unchanged=unchanged)
+
+
+def area_coverage_set(
+    *,
+    actor: Any,
+    area_code: str,
+    division_codes: Sequence[str],
+    channel: AuditChannel = AuditChannel.WEB,
+) -> list[str]:
+    """Set the divisions a functional zone covers (the city administrator's mapping).
+
+    Mappings that came with the reference data keep their basis; new ones are marked as set by
+    the administrator. Raises ValidationFailed naming each unknown code; nothing changes then."""
+    from hanjiang.registry.models import Area, AreaDivision, MappingBasis
+
+    if scope_of(actor).role != Role.CITY_ADMIN:
+        raise PermissionDeniedError("forbidden", _("Only the city may map functional zones."))
+    area = Area.objects.get(code=area_code)
+    wanted: dict[str, Division] = {}
+    errors: list[ErrorItem] = []
+    for code in division_codes:
+        normalized = normalize_division_code(code)
+        division = Division.objects.filter(code=normalized).first() if normalized else None
+        if division is None:
+            errors.append(
+                ErrorItem(
+                    "unknown_division",
+                    _("There is no division with code %(code)s.") % {"code": code},
+                    field="division_codes",
+                )
+            )
+        else:
+            wanted[division.code] = division
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        before = sorted(area.coverage.values_list("division__code", flat=True))
+        area.coverage.exclude(division__code__in=list(wanted)).delete()
+        present = set(area.coverage.values_list("division__code", flat=True))
+        AreaDivision.objects.bulk_create(
+            AreaDivision(area=area, division=division, basis=MappingBasis.ADMINISTRATOR)
+            for code, division in wanted.items()
+            if code not in present
+        )
+        after = sorted(wanted)
+        if after != before:
+            audit_record(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                instance=area,
+                before={"divisions": before},
+                after={"divisions": after},
+                channel=channel,
+            )
+    return after

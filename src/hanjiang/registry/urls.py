@@ -8,6 +8,7 @@ urlpatterns = [
     path("divisions/<str:code>/", views.division_detail, name="division-detail"),
     path("divisions/<str:code>/children/", views.division_children, name="division-children"),
     path("areas/", views.area_list, name="area-list"),
+    path("areas/<slug:code>/edit/", views.area_edit, name="area-edit"),
     path("organisations/", views.organisation_list, name="organisation-list"),
     path("organisations/new/", views.organisation_create, name="organisation-create"),
     path("organisations/export.xlsx", views.organisation_export, name="organisation-export"),

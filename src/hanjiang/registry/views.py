@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,6 +21,7 @@ from hanjiang.registry import excel, selectors, services
 from hanjiang.registry.forms import ImportForm, OrganisationForm
 from hanjiang.registry.models import (
     EDITIONS,
+    Area,
     Division,
     DivisionLevel,
     Organisation,
@@ -236,3 +239,27 @@ def organisation_import(request: HttpRequest) -> HttpResponse:
         context["result"] = result
         context["dry_run"] = dry_run
     return render(request, "registry/organisation_import.html", context)
+
+
+@roles_required(Role.CITY_ADMIN)
+def area_edit(request: HttpRequest, code: str) -> HttpResponse:
+    area = get_object_or_404(Area, code=code)
+    errors: list[Any] = []
+    if request.method == "POST":
+        codes = [item for item in request.POST.get("division_codes", "").split() if item]
+        try:
+            services.area_coverage_set(
+                actor=request.user, area_code=area.code, division_codes=codes
+            )
+        except DomainError as error:
+            errors = error.errors
+        else:
+            messages.success(request, _("Zone mapping saved."))
+            return redirect("registry:area-list")
+    current = " ".join(area.coverage.values_list("division__short_code", flat=True))
+    return render(
+        request,
+        "registry/area_edit.html",
+        {"area": area, "errors": errors, "current": request.POST.get("division_codes", current)},
+        status=422 if errors else 200,
+    )

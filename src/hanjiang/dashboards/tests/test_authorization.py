@@ -45,6 +45,7 @@ PAGES: dict[str, tuple[str, str, set[str]]] = {
     "registry:division-detail": ("get", "other_county", SIGNED_IN - {"county_officer"}),
     "registry:division-children": ("get", "other_county", SIGNED_IN - {"county_officer"}),
     "registry:area-list": ("get", "", SIGNED_IN),
+    "registry:area-edit": ("get", "area", ADMIN),
     "registry:organisation-list": ("get", "", SIGNED_IN),
     "registry:organisation-create": ("get", "", REGISTRARS),
     "registry:organisation-export": ("get", "", SIGNED_IN),
@@ -172,6 +173,9 @@ def _arguments(kind: str, request: pytest.FixtureRequest, actor: Any) -> dict[st
             submitted_at=datetime.datetime(2024, 10, 5, tzinfo=datetime.UTC),
         )
         return {"submission_id": submission.pk, "decision": "approve"}
+    if kind == "area":
+        request.getfixturevalue("reference")
+        return {"code": "ftz"}
     if kind == "other_county_code":
         return {"code": request.getfixturevalue("other_county").short_code}
     if kind == "other_station":

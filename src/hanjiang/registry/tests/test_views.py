@@ -142,3 +142,20 @@ def test_pages_switch_to_english(users: dict[str, Any], client_for: Any) -> None
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     chinese = client.get("/registry/organisations/").content.decode()
     assert "<h1>机构</h1>" in chinese
+
+
+def test_the_administrator_maps_an_unmapped_zone(users: dict[str, Any], client_for: Any) -> None:
+    from hanjiang.registry.models import Area
+
+    client = client_for(users["city_admin"])
+    refused = client.post("/registry/areas/ftz/edit/", {"division_codes": "420606570 999999"})
+    assert refused.status_code == 422
+    assert Area.objects.get(code="ftz").divisions.count() == 0
+    client.post("/registry/areas/ftz/edit/", {"division_codes": "420606570 420606571"})
+    coverage = Area.objects.get(code="ftz").coverage.order_by("division__code")
+    assert list(coverage.values_list("division__short_code", "basis")) == [
+        ("420606570", "administrator"),
+        ("420606571", "administrator"),
+    ]
+    entry = AuditEntry.objects.get(model="area", action="update")
+    assert entry.after == {"divisions": ["420606570000", "420606571000"]}
