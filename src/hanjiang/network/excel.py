@@ -90,3 +90,73 @@ def parse_stations(upload: Any) -> list[tuple[int, StationInput]]:
             )
         )
     return parsed
+
+
+DESIGNATION_COLUMNS = [
+    Column("level", _("Level"), required=True, width=10),
+    Column("kind", _("Kind"), required=True, width=26),
+    Column("holder", _("Holder (division or credit code)"), required=True, width=22),
+    Column("holder_name", _("Holder"), export_only=True, width=24),
+    Column("title", _("Title"), width=30),
+    Column("year_granted", _("Year granted"), required=True, width=10),
+    Column("year_revoked", _("Year revoked"), width=10),
+    Column("source", _("Source"), required=True, width=30),
+    Column("note", _("Note"), width=24),
+]
+
+
+def _choice_lookup(choices: list[tuple[str, Any]]) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for code, label in choices:
+        lookup[code] = code
+        lookup[str(label).lower()] = code
+        lookup[str(label).split("(")[-1].rstrip(")")] = code
+    return lookup
+
+
+def designations_workbook(designations: Iterable[Any]) -> bytes:
+    rows = [
+        {
+            "level": item.get_level_display(),
+            "kind": item.get_kind_display(),
+            "holder": item.holder_division.short_code
+            if item.holder_division
+            else item.holder_organisation.uscc,
+            "holder_name": str(item.holder_division or item.holder_organisation),
+            "title": item.title,
+            "year_granted": item.year_granted,
+            "year_revoked": item.year_revoked or "",
+            "source": item.source,
+            "note": item.note,
+        }
+        for item in designations
+    ]
+    return write_table(str(_("Designations")), DESIGNATION_COLUMNS, rows)
+
+
+def parse_designations(upload: Any) -> list[tuple[int, Any]]:
+    from hanjiang.network.designations import DesignationInput
+    from hanjiang.network.models import DesignationKind, DesignationLevel
+
+    levels = _choice_lookup(DesignationLevel.choices)
+    kinds = _choice_lookup(DesignationKind.choices)
+    parsed = []
+    for row, record in read_table(upload, DESIGNATION_COLUMNS):
+        level = record.get("level", "").strip()
+        kind = record.get("kind", "").strip()
+        parsed.append(
+            (
+                row,
+                DesignationInput(
+                    level=levels.get(level, levels.get(level.lower(), level)),
+                    kind=kinds.get(kind, kinds.get(kind.lower(), kind)),
+                    holder=record.get("holder", ""),
+                    year_granted=record.get("year_granted", ""),
+                    year_revoked=record.get("year_revoked", ""),
+                    source=record.get("source", ""),
+                    title=record.get("title", ""),
+                    note=record.get("note", ""),
+                ),
+            )
+        )
+    return parsed

@@ -117,3 +117,86 @@ class CoverageDenominator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county_id} {self.year} {self.level}: {self.value}"
+
+
+class DesignationLevel(models.TextChoices):
+    NATIONAL = "national", _("National")
+    PROVINCIAL = "provincial", _("Provincial")
+    MUNICIPAL = "municipal", _("Municipal")
+
+
+class DesignationKind(models.TextChoices):
+    ECOMMERCE_CITY = "ecommerce_city", _("E-commerce demonstration city")
+    RURAL_DEMO_COUNTY = (
+        "rural_demo_county",
+        _("Rural e-commerce demonstration county (电子商务进农村综合示范县)"),
+    )
+    DEMO_BASE = "demo_base", _("E-commerce demonstration base")
+    DEMO_ENTERPRISE = "demo_enterprise", _("E-commerce demonstration enterprise")
+    DEMO_TOWN = "demo_town", _("E-commerce demonstration town")
+    DEMO_VILLAGE = "demo_village", _("E-commerce demonstration village")
+    CROSSBORDER_PARK = "crossborder_park", _("Cross-border e-commerce industrial park")
+    OTHER = "other", _("Other designation")
+
+
+# The division level a designation's holder must have, for kinds held by a division.
+KIND_HOLDER_LEVEL = {
+    DesignationKind.ECOMMERCE_CITY: "city",
+    DesignationKind.RURAL_DEMO_COUNTY: "county",
+    DesignationKind.DEMO_TOWN: "township",
+    DesignationKind.DEMO_VILLAGE: "village",
+}
+ORGANISATION_KINDS = {
+    DesignationKind.DEMO_BASE,
+    DesignationKind.DEMO_ENTERPRISE,
+    DesignationKind.CROSSBORDER_PARK,
+}
+
+
+class Designation(TimeStampedModel):
+    """A demonstration title held by a division or an organisation, from a year, until revoked."""
+
+    level = models.CharField(_("level"), max_length=12, choices=DesignationLevel.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=DesignationKind.choices)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    holder_division = models.ForeignKey(
+        Division, null=True, blank=True, on_delete=models.PROTECT, related_name="designations"
+    )
+    holder_organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="designations"
+    )
+    year_granted = models.PositiveSmallIntegerField(_("year granted"))
+    year_revoked = models.PositiveSmallIntegerField(_("year revoked"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=200)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("designation")
+        verbose_name_plural = _("designations")
+        ordering = ["-year_granted", "level", "kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(holder_division__isnull=True) ^ Q(holder_organisation__isnull=True),
+                name="designation_has_one_holder",
+            ),
+            models.CheckConstraint(
+                condition=Q(year_revoked__isnull=True) | Q(year_revoked__gte=F("year_granted")),
+                name="designation_revoked_after_granted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        holder = self.holder_division or self.holder_organisation
+        return f"{holder} · {self.get_level_display()} {self.get_kind_display()}"
+
+    @property
+    def holder_code(self) -> str:
+        if self.holder_division is not None:
+            return self.holder_division.code
+        return self.holder_organisation.uscc if self.holder_organisation else ""
+
+    @property
+    def territory_code(self) -> str:
+        if self.holder_division is not None:
+            return self.holder_division.code
+        return self.holder_organisation.division.code if self.holder_organisation else ""

@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,7 +17,21 @@ from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.errors import DomainError
 from hanjiang.core.http import download
 from hanjiang.network import coverage, excel
-from hanjiang.network.models import ServiceKind, Station, StationLevel, StationStatus
+from hanjiang.network.designations import (
+    DesignationInput,
+    designation_save,
+    designations_import,
+    held_in,
+)
+from hanjiang.network.models import (
+    Designation,
+    DesignationKind,
+    DesignationLevel,
+    ServiceKind,
+    Station,
+    StationLevel,
+    StationStatus,
+)
 from hanjiang.network.services import StationInput, station_save, stations_import
 from hanjiang.registry.models import Division, DivisionKind, DivisionLevel
 from hanjiang.registry.permissions import can_view_division
@@ -267,3 +282,113 @@ def county_network(request: HttpRequest, code: str) -> HttpResponse:
             ),
         },
     )
+
+
+def _designations(request: HttpRequest) -> Any:
+    scope = scope_of(request.user)
+    items = Designation.objects.select_related(
+        "holder_division", "holder_organisation", "holder_organisation__division"
+    )
+    if scope.role == Role.COUNTY_OFFICER:
+        prefix = scope.county_prefix or "-"
+        return items.filter(
+            Q(holder_division__code__startswith=prefix)
+            | Q(holder_organisation__division__code__startswith=prefix)
+        )
+    if scope.role == Role.ENTERPRISE:
+        return items.filter(holder_organisation_id=scope.organisation_id or 0)
+    return items
+
+
+@roles_required(*ANY_ROLE)
+def designation_list(request: HttpRequest) -> HttpResponse:
+    items = _designations(request)
+    level, kind = request.GET.get("level", ""), request.GET.get("kind", "")
+    if level in DesignationLevel.values:
+        items = items.filter(level=level)
+    if kind in DesignationKind.values:
+        items = items.filter(kind=kind)
+    if request.GET.get("format") == "xlsx":
+        return download(excel.designations_workbook(items), "designations.xlsx")
+    year = timezone.localdate().year
+    held = held_in(year).filter(pk__in=items.values("pk"))
+    summary = [
+        {
+            "level": DesignationLevel(lv).label,
+            "kind": DesignationKind(kd).label,
+            "count": held.filter(level=lv, kind=kd).count(),
+        }
+        for lv, kd in sorted({(d.level, d.kind) for d in items})
+    ]
+    return render(
+        request,
+        "network/designation_list.html",
+        {
+            "items": items,
+            "levels": DesignationLevel.choices,
+            "kinds": DesignationKind.choices,
+            "filters": request.GET,
+            "summary": summary,
+            "year": year,
+            "can_write": scope_of(request.user).role in WRITERS,
+        },
+    )
+
+
+@roles_required(*WRITERS)
+def designation_edit(request: HttpRequest, designation_id: int | None = None) -> HttpResponse:
+    designation = None
+    if designation_id is not None:
+        designation = _designations(request).filter(pk=designation_id).first()
+        if designation is None:
+            if Designation.objects.filter(pk=designation_id).exists():
+                raise PermissionDenied
+            raise Http404
+    errors: list[Any] = []
+    if request.method == "POST":
+        post = request.POST
+        data = DesignationInput(
+            level=post.get("level", ""),
+            kind=post.get("kind", ""),
+            holder=post.get("holder", ""),
+            year_granted=post.get("year_granted", ""),
+            year_revoked=post.get("year_revoked", ""),
+            source=post.get("source", ""),
+            title=post.get("title", ""),
+            note=post.get("note", ""),
+        )
+        try:
+            designation_save(actor=request.user, data=data, designation=designation)
+        except DomainError as error:
+            if error.status == 403:
+                raise PermissionDenied from error
+            errors = error.errors
+        else:
+            messages.success(request, _("Designation saved."))
+            return redirect("network:designation-list")
+    return render(
+        request,
+        "network/designation_form.html",
+        {
+            "designation": designation,
+            "errors": errors,
+            "values": request.POST if request.method == "POST" else None,
+            "levels": DesignationLevel.choices,
+            "kinds": DesignationKind.choices,
+        },
+        status=422 if errors else 200,
+    )
+
+
+@roles_required(*WRITERS)
+def designation_import(request: HttpRequest) -> HttpResponse:
+    context: dict[str, Any] = {}
+    if request.method == "POST" and request.FILES.get("file"):
+        try:
+            context["created"] = designations_import(
+                actor=request.user, rows=excel.parse_designations(request.FILES["file"])
+            )
+        except DomainError as error:
+            context["errors"] = error.errors
+            return render(request, "network/designation_import.html", context, status=422)
+    return render(request, "network/designation_import.html", context)

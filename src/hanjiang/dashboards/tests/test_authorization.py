@@ -76,6 +76,10 @@ PAGES: dict[str, tuple[str, str, set[str]]] = {
     "network:county": ("get", "other_county_code", SIGNED_IN - {"county_officer"}),
     "network:station-detail": ("get", "other_station", CITY_READERS),
     "network:station-edit": ("get", "other_station", ADMIN),
+    "network:designation-list": ("get", "", SIGNED_IN),
+    "network:designation-create": ("get", "", REGISTRARS),
+    "network:designation-import": ("get", "", REGISTRARS),
+    "network:designation-edit": ("get", "other_designation", ADMIN),
     "api-1.0.0:openapi-json": ("get", "", PUBLIC),
     "api-1.0.0:openapi-view": ("get", "", PUBLIC),
 }
@@ -178,6 +182,17 @@ def _arguments(kind: str, request: pytest.FixtureRequest, actor: Any) -> dict[st
         return {"code": "ftz"}
     if kind == "other_county_code":
         return {"code": request.getfixturevalue("other_county").short_code}
+    if kind == "other_designation":
+        from hanjiang.network.models import Designation
+
+        designation = Designation.objects.create(
+            level="national",
+            kind="rural_demo_county",
+            holder_division=request.getfixturevalue("other_county"),
+            year_granted=2019,
+            source="测试文件（测试数据）",
+        )
+        return {"designation_id": designation.pk}
     if kind == "other_station":
         import datetime as dt
 

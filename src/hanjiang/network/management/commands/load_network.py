@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from hanjiang.network.coverage import coverage_publish, load_plan_denominators
+from hanjiang.network.designations import designations_publish
 
 
 class Command(BaseCommand):
@@ -13,5 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         count = load_plan_denominators()
-        changed = coverage_publish(timezone.localdate())
+        changed = coverage_publish(timezone.localdate()) + designations_publish(
+            timezone.localdate()
+        )
         self.stdout.write(f"Network: {count} plan denominators, {changed} figures published.")
