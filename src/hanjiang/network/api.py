@@ -1,6 +1,6 @@
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
@@ -12,7 +12,8 @@ from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.errors import PermissionDeniedError
 from hanjiang.core.models import AuditChannel
-from hanjiang.network.models import Station
+from hanjiang.network.designations import DesignationInput, designation_save
+from hanjiang.network.models import Designation, Station
 from hanjiang.network.services import StationInput, station_save
 
 router = Router(tags=["network"])
@@ -111,3 +112,81 @@ def station_create(request: HttpRequest, payload: StationIn) -> Status[Station]:
     data["services"] = tuple(data["services"])
     station = station_save(actor=request.user, data=StationInput(**data), channel=AuditChannel.API)
     return Status(201, _scoped(request).get(pk=station.pk))
+
+
+class DesignationIn(Schema):
+    level: str = Field(..., description="national, provincial or municipal")
+    kind: str = Field(..., description="e.g. rural_demo_county, demo_base, demo_enterprise")
+    holder: str = Field(..., description="a division code or an organisation's credit code")
+    year_granted: int
+    year_revoked: int | None = None
+    source: str
+    title: str = ""
+    note: str = ""
+
+
+class DesignationOut(Schema):
+    id: int
+    level: str
+    kind: str
+    holder: str
+    holder_name: str
+    year_granted: int
+    year_revoked: int | None
+    source: str
+
+    @staticmethod
+    def resolve_holder(item: Designation) -> str:
+        return item.holder_code
+
+    @staticmethod
+    def resolve_holder_name(item: Designation) -> str:
+        return str(item.holder_division or item.holder_organisation)
+
+
+def _designations(request: HttpRequest) -> QuerySet[Designation]:
+    scope = scope_of(request.user)
+    items = Designation.objects.select_related(
+        "holder_division", "holder_organisation", "holder_organisation__division"
+    ).order_by("-year_granted", "id")
+    if scope.role == Role.COUNTY_OFFICER:
+        prefix = scope.county_prefix or "-"
+        return items.filter(
+            Q(holder_division__code__startswith=prefix)
+            | Q(holder_organisation__division__code__startswith=prefix)
+        )
+    if scope.role == Role.ENTERPRISE:
+        return items.filter(holder_organisation_id=scope.organisation_id or 0)
+    return items
+
+
+@router.get(
+    "/designations",
+    response=list[DesignationOut],
+    summary="Demonstration designations in scope",
+    auth=roles_auth(*ANY_ROLE),
+)
+@paginate(LimitOffsetPagination)
+def designation_list(request: HttpRequest) -> QuerySet[Designation]:
+    return _designations(request)
+
+
+@router.post(
+    "/designations",
+    response={201: DesignationOut},
+    summary="Register a designation",
+    auth=roles_auth(Role.CITY_ADMIN, Role.COUNTY_OFFICER),
+)
+def designation_create(request: HttpRequest, payload: DesignationIn) -> Status[Designation]:
+    data = DesignationInput(
+        level=payload.level,
+        kind=payload.kind,
+        holder=payload.holder,
+        year_granted=str(payload.year_granted),
+        year_revoked=str(payload.year_revoked or ""),
+        source=payload.source,
+        title=payload.title,
+        note=payload.note,
+    )
+    item = designation_save(actor=request.user, data=data, channel=AuditChannel.API)
+    return Status(201, _designations(request).get(pk=item.pk))

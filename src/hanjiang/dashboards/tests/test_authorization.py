@@ -103,6 +103,8 @@ API: dict[tuple[str, str], set[str]] = {
     ("get", "/api/v1/audit"): CITY_READERS,
     ("post", "/api/v1/dataValueSets"): REPORTERS,
     ("get", "/api/v1/stations"): SIGNED_IN,
+    ("get", "/api/v1/designations"): SIGNED_IN,
+    ("post", "/api/v1/designations"): REGISTRARS,
     ("get", "/api/v1/plans"): SIGNED_IN,
     ("get", "/api/v1/plans/{code}/progress"): SIGNED_IN,
     ("post", "/api/v1/stations"): REGISTRARS,

@@ -87,3 +87,44 @@ def test_counts_are_published_per_year_without_touching_the_plans_figures(
     }
     stated = DataValue.objects.get(element__code="NATIONAL_DEMO_COUNTIES", period="2020")
     assert stated.source.code == "plan:xiangyang-ecommerce-2021-2025"
+
+
+def test_designations_through_the_api(statistics: None, users: dict[str, Any]) -> None:
+    from django.test import Client
+
+    from hanjiang.accounts.services import token_create
+
+    _token, key = token_create(
+        actor=users["county_officer"], user=users["county_officer"], name="t"
+    )
+    headers = {"Authorization": f"Bearer {key}"}
+    created = Client().post(
+        "/api/v1/designations",
+        {
+            "level": "national",
+            "kind": "rural_demo_county",
+            "holder": "420625",
+            "year_granted": 2016,
+            "source": "测试文件（测试数据）",
+        },
+        content_type="application/json",
+        headers=headers,
+    )
+    assert created.status_code == 201
+    assert (created.json()["holder"], created.json()["holder_name"]) == ("420625000000", "谷城县")
+    refused = Client().post(
+        "/api/v1/designations",
+        {
+            "level": "national",
+            "kind": "rural_demo_county",
+            "holder": "420602",
+            "year_granted": 2016,
+            "source": "x",
+        },
+        content_type="application/json",
+        headers=headers,
+    )
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "outside_scope"
+    listed = Client().get("/api/v1/designations", headers=headers).json()
+    assert listed["count"] == 1
