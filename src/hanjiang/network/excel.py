@@ -160,3 +160,54 @@ def parse_designations(upload: Any) -> list[tuple[int, Any]]:
             )
         )
     return parsed
+
+
+TRAINING_COLUMNS = [
+    Column("held_on", _("Date"), required=True, width=12),
+    Column("county_code", _("County code"), required=True, width=12),
+    Column("county_name", _("County"), export_only=True, width=12),
+    Column("organiser", _("Organiser"), required=True, width=26),
+    Column("topic", _("Topic"), required=True, width=30),
+    Column("kind", _("Kind"), required=True, width=16),
+    Column("persons", _("Persons trained"), required=True, width=10),
+    Column("note", _("Note"), width=24),
+]
+
+
+def training_workbook(sessions: Iterable[Any]) -> bytes:
+    rows = [
+        {
+            "held_on": item.held_on.isoformat(),
+            "county_code": item.county.short_code,
+            "county_name": item.county.name,
+            "organiser": item.organiser,
+            "topic": item.topic,
+            "kind": item.get_kind_display(),
+            "persons": item.persons,
+            "note": item.note,
+        }
+        for item in sessions
+    ]
+    return write_table(str(_("Training sessions")), TRAINING_COLUMNS, rows)
+
+
+def parse_training(upload: Any) -> list[tuple[int, Any]]:
+    from hanjiang.network.models import TrainingKind
+    from hanjiang.network.training import TrainingInput
+
+    kinds = _choice_lookup(TrainingKind.choices)
+    return [
+        (
+            row,
+            TrainingInput(
+                held_on=record.get("held_on", ""),
+                county=record.get("county_code", ""),
+                organiser=record.get("organiser", ""),
+                topic=record.get("topic", ""),
+                kind=kinds.get(record.get("kind", "").strip(), record.get("kind", "").strip()),
+                persons=record.get("persons", ""),
+                note=record.get("note", ""),
+            ),
+        )
+        for row, record in read_table(upload, TRAINING_COLUMNS)
+    ]

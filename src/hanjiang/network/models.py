@@ -200,3 +200,33 @@ class Designation(TimeStampedModel):
         if self.holder_division is not None:
             return self.holder_division.code
         return self.holder_organisation.division.code if self.holder_organisation else ""
+
+
+class TrainingKind(models.TextChoices):
+    RURAL = "rural", _("Rural e-commerce")
+    CROSSBORDER = "crossborder", _("Cross-border e-commerce")
+    LIVESTREAMING = "livestreaming", _("Live-streaming commerce")
+    OTHER = "other", _("Other e-commerce training")
+
+
+class TrainingSession(TimeStampedModel):
+    """One training session: when, where (county), by whom, on what, and how many trained."""
+
+    held_on = models.DateField(_("date"))
+    county = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="trainings")
+    organiser = models.CharField(_("organiser"), max_length=200)
+    topic = models.CharField(_("topic"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=15, choices=TrainingKind.choices)
+    persons = models.PositiveIntegerField(_("persons trained"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
+        ordering = ["-held_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(persons__gt=0), name="training_has_persons")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.held_on} {self.topic}"

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,8 +31,11 @@ from hanjiang.network.models import (
     Station,
     StationLevel,
     StationStatus,
+    TrainingKind,
+    TrainingSession,
 )
 from hanjiang.network.services import StationInput, station_save, stations_import
+from hanjiang.network.training import TrainingInput, training_import, training_record
 from hanjiang.registry.models import Division, DivisionKind, DivisionLevel
 from hanjiang.registry.permissions import can_view_division
 from hanjiang.reporting.models import DataValue
@@ -392,3 +395,82 @@ def designation_import(request: HttpRequest) -> HttpResponse:
             context["errors"] = error.errors
             return render(request, "network/designation_import.html", context, status=422)
     return render(request, "network/designation_import.html", context)
+
+
+def _trainings(request: HttpRequest) -> Any:
+    scope = scope_of(request.user)
+    sessions = TrainingSession.objects.select_related("county")
+    if scope.role == Role.COUNTY_OFFICER:
+        return sessions.filter(county__code__startswith=scope.county_prefix or "-")
+    if scope.role == Role.ENTERPRISE:
+        return sessions.none()
+    return sessions
+
+
+@roles_required(Role.CITY_ADMIN, Role.REVIEWER, Role.COUNTY_OFFICER)
+def training_list(request: HttpRequest) -> HttpResponse:
+    sessions = _trainings(request)
+    kind = request.GET.get("kind", "")
+    if kind in TrainingKind.values:
+        sessions = sessions.filter(kind=kind)
+    if request.GET.get("year", "").isdigit():
+        sessions = sessions.filter(held_on__year=int(request.GET["year"]))
+    if request.GET.get("format") == "xlsx":
+        return download(excel.training_workbook(sessions), "training.xlsx")
+    errors: list[Any] = []
+    if request.method == "POST":
+        if scope_of(request.user).role not in WRITERS:
+            raise PermissionDenied
+        post = request.POST
+        data = TrainingInput(
+            held_on=post.get("held_on", ""),
+            county=post.get("county", ""),
+            organiser=post.get("organiser", ""),
+            topic=post.get("topic", ""),
+            kind=post.get("kind", ""),
+            persons=post.get("persons", ""),
+            note=post.get("note", ""),
+        )
+        try:
+            training_record(actor=request.user, data=data)
+        except DomainError as error:
+            errors = error.errors
+        else:
+            messages.success(request, _("Training session recorded."))
+            return redirect("network:training-list")
+    totals = sessions.aggregate(count=Count("id"), persons=Sum("persons"))
+    page = Paginator(sessions, 50).get_page(request.GET.get("page"))
+    scope = scope_of(request.user)
+    return render(
+        request,
+        "network/training_list.html",
+        {
+            "page": page,
+            "totals": totals,
+            "kinds": TrainingKind.choices,
+            "filters": request.GET,
+            "errors": errors,
+            "values": request.POST if errors else None,
+            "counties": [
+                c
+                for c in Division.objects.filter(level=DivisionLevel.COUNTY)
+                if can_view_division(scope, c)
+            ],
+            "can_write": scope.role in WRITERS,
+        },
+        status=422 if errors else 200,
+    )
+
+
+@roles_required(*WRITERS)
+def training_upload(request: HttpRequest) -> HttpResponse:
+    context: dict[str, Any] = {}
+    if request.method == "POST" and request.FILES.get("file"):
+        try:
+            context["created"] = training_import(
+                actor=request.user, rows=excel.parse_training(request.FILES["file"])
+            )
+        except DomainError as error:
+            context["errors"] = error.errors
+            return render(request, "network/training_import.html", context, status=422)
+    return render(request, "network/training_import.html", context)

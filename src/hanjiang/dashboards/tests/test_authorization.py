@@ -77,6 +77,8 @@ PAGES: dict[str, tuple[str, str, set[str]]] = {
     "network:station-detail": ("get", "other_station", CITY_READERS),
     "network:station-edit": ("get", "other_station", ADMIN),
     "network:designation-list": ("get", "", SIGNED_IN),
+    "network:training-list": ("get", "", SIGNED_IN - {"enterprise"}),
+    "network:training-import": ("get", "", REGISTRARS),
     "network:designation-create": ("get", "", REGISTRARS),
     "network:designation-import": ("get", "", REGISTRARS),
     "network:designation-edit": ("get", "other_designation", ADMIN),

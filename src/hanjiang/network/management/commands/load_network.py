@@ -7,14 +7,17 @@ from django.utils import timezone
 
 from hanjiang.network.coverage import coverage_publish, load_plan_denominators
 from hanjiang.network.designations import designations_publish
+from hanjiang.network.training import training_publish
 
 
 class Command(BaseCommand):
-    help = "Store the coverage denominators of 表2-2 and publish the station registry's figures."
+    help = (
+        "Store the coverage denominators of 表2-2 and publish the network registries' figures "
+        "(stations, designations, training)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         count = load_plan_denominators()
-        changed = coverage_publish(timezone.localdate()) + designations_publish(
-            timezone.localdate()
-        )
+        today = timezone.localdate()
+        changed = coverage_publish(today) + designations_publish(today) + training_publish(today)
         self.stdout.write(f"Network: {count} plan denominators, {changed} figures published.")

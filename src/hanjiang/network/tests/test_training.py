@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import datetime
+import io
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+
+from hanjiang.core.errors import ValidationFailed
+from hanjiang.network.models import TrainingSession
+from hanjiang.network.training import TrainingInput, training_publish, training_record
+from hanjiang.reporting.models import DataValue
+
+pytestmark = pytest.mark.django_db
+
+
+def _input(**changes: Any) -> TrainingInput:
+    values: dict[str, Any] = {
+        "held_on": "2023-05-10",
+        "county": "420625",
+        "organiser": "谷城县商务局（测试数据）",
+        "topic": "农村电商直播实务",
+        "kind": "livestreaming",
+        "persons": "120",
+    }
+    values.update(changes)
+    return TrainingInput(**values)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "code"),
+    [
+        ({"persons": "0"}, "persons", "invalid_persons"),
+        ({"persons": "-5"}, "persons", "invalid_persons"),
+        ({"county": "420602"}, "county", "outside_scope"),
+        ({"county": "420625100"}, "county", "unknown_county"),
+        ({"held_on": "2099-01-01"}, "held_on", "future_date"),
+        ({"kind": "magic"}, "kind", "invalid_choice"),
+    ],
+    ids=["zero", "negative", "other-county", "township", "future", "kind"],
+)
+def test_bad_sessions_are_refused(
+    statistics: None, users: dict[str, Any], changes: dict[str, Any], field: str, code: str
+) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        training_record(actor=users["county_officer"], data=_input(**changes))
+    assert [(error.field, error.code) for error in caught.value.errors] == [(field, code)]
+    assert not TrainingSession.objects.exists()
+
+
+def test_yearly_and_recorded_totals_are_published(statistics: None, users: dict[str, Any]) -> None:
+    admin = users["city_admin"]
+    training_record(actor=admin, data=_input())
+    training_record(actor=admin, data=_input(held_on="2023-09-01", persons="80"))
+    training_record(actor=admin, data=_input(held_on="2024-03-01", county="420624", persons="50"))
+    training_publish(datetime.date(2024, 12, 31))
+    figures = {
+        (code, unit, period): number
+        for code, unit, period, number in DataValue.objects.filter(
+            source__code="network-training"
+        ).values_list("element__code", "org_unit", "period", "number")
+    }
+    assert figures[("TRAINING_PERSONS_YEAR", "420625000000", "2023")] == 200
+    assert figures[("TRAINING_SESSIONS_YEAR", "420600000000", "2023")] == 2
+    assert figures[("TRAINING_PERSONS_YEAR", "420600000000", "2024")] == 50
+    assert figures[("TRAINING_PERSONS_RECORDED", "420600000000", "2024")] == 250
+    assert figures[("TRAINING_SESSIONS_RECORDED", "420624000000", "2023")] == 0
+
+
+def test_an_import_records_every_row_or_none(
+    statistics: None, users: dict[str, Any], client_for: Any
+) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["held_on", "county_code", "organiser", "topic", "kind", "persons"])
+    sheet.append(["2023-05-10", "420625", "县商务局", "直播", "livestreaming", "30"])
+    sheet.append(["2023-05-11", "420625", "县商务局", "直播", "livestreaming", "0"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = client_for(users["county_officer"]).post(
+        "/network/training/import/", {"file": SimpleUploadedFile("t.xlsx", buffer.getvalue())}
+    )
+    assert response.status_code == 422
+    assert [(e.row, e.code) for e in response.context["errors"]] == [(3, "invalid_persons")]
+    assert not TrainingSession.objects.exists()
