@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -174,19 +175,25 @@ def station_detail(request: HttpRequest, station_id: int) -> HttpResponse:
     )
 
 
-@roles_required(*WRITERS)
-def station_import(request: HttpRequest) -> HttpResponse:
+def _import_page(
+    request: HttpRequest, template: str, parse: Callable[[Any], Any], run: Callable[..., int]
+) -> HttpResponse:
+    """An all-or-nothing Excel import: the rows' errors, or how many records were created."""
     context: dict[str, Any] = {}
     if request.method == "POST" and request.FILES.get("file"):
         try:
-            created = stations_import(
-                actor=request.user, rows=excel.parse_stations(request.FILES["file"])
-            )
+            context["created"] = run(actor=request.user, rows=parse(request.FILES["file"]))
         except DomainError as error:
             context["errors"] = error.errors
-            return render(request, "network/station_import.html", context, status=422)
-        context["created"] = created
-    return render(request, "network/station_import.html", context)
+            return render(request, template, context, status=422)
+    return render(request, template, context)
+
+
+@roles_required(*WRITERS)
+def station_import(request: HttpRequest) -> HttpResponse:
+    return _import_page(
+        request, "network/station_import.html", excel.parse_stations, stations_import
+    )
 
 
 def _published_2020(codes: list[str]) -> dict[tuple[str, str], float | None]:
@@ -385,16 +392,9 @@ def designation_edit(request: HttpRequest, designation_id: int | None = None) ->
 
 @roles_required(*WRITERS)
 def designation_import(request: HttpRequest) -> HttpResponse:
-    context: dict[str, Any] = {}
-    if request.method == "POST" and request.FILES.get("file"):
-        try:
-            context["created"] = designations_import(
-                actor=request.user, rows=excel.parse_designations(request.FILES["file"])
-            )
-        except DomainError as error:
-            context["errors"] = error.errors
-            return render(request, "network/designation_import.html", context, status=422)
-    return render(request, "network/designation_import.html", context)
+    return _import_page(
+        request, "network/designation_import.html", excel.parse_designations, designations_import
+    )
 
 
 def _trainings(request: HttpRequest) -> Any:
@@ -464,13 +464,6 @@ def training_list(request: HttpRequest) -> HttpResponse:
 
 @roles_required(*WRITERS)
 def training_upload(request: HttpRequest) -> HttpResponse:
-    context: dict[str, Any] = {}
-    if request.method == "POST" and request.FILES.get("file"):
-        try:
-            context["created"] = training_import(
-                actor=request.user, rows=excel.parse_training(request.FILES["file"])
-            )
-        except DomainError as error:
-            context["errors"] = error.errors
-            return render(request, "network/training_import.html", context, status=422)
-    return render(request, "network/training_import.html", context)
+    return _import_page(
+        request, "network/training_import.html", excel.parse_training, training_import
+    )
