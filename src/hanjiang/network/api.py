@@ -13,8 +13,9 @@ from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.errors import PermissionDeniedError
 from hanjiang.core.models import AuditChannel
 from hanjiang.network.designations import DesignationInput, designation_save
-from hanjiang.network.models import Designation, Station
+from hanjiang.network.models import Designation, Station, TrainingSession
 from hanjiang.network.services import StationInput, station_save
+from hanjiang.network.training import TrainingInput, training_record
 
 router = Router(tags=["network"])
 ANY_ROLE = tuple(Role)
@@ -190,3 +191,66 @@ def designation_create(request: HttpRequest, payload: DesignationIn) -> Status[D
     )
     item = designation_save(actor=request.user, data=data, channel=AuditChannel.API)
     return Status(201, _designations(request).get(pk=item.pk))
+
+
+class TrainingIn(Schema):
+    held_on: datetime.date
+    county: str
+    organiser: str
+    topic: str
+    kind: str = Field(..., description="rural, crossborder, livestreaming or other")
+    persons: int
+    note: str = ""
+
+
+class TrainingOut(Schema):
+    id: int
+    held_on: datetime.date
+    county_code: str
+    organiser: str
+    topic: str
+    kind: str
+    persons: int
+
+    @staticmethod
+    def resolve_county_code(session: TrainingSession) -> str:
+        return session.county.code
+
+
+def _trainings(request: HttpRequest) -> QuerySet[TrainingSession]:
+    scope = scope_of(request.user)
+    sessions = TrainingSession.objects.select_related("county").order_by("-held_on", "id")
+    if scope.role == Role.COUNTY_OFFICER:
+        return sessions.filter(county__code__startswith=scope.county_prefix or "-")
+    return sessions
+
+
+@router.get(
+    "/training",
+    response=list[TrainingOut],
+    summary="Training sessions in scope",
+    auth=roles_auth(Role.CITY_ADMIN, Role.REVIEWER, Role.COUNTY_OFFICER),
+)
+@paginate(LimitOffsetPagination)
+def training_list(request: HttpRequest) -> QuerySet[TrainingSession]:
+    return _trainings(request)
+
+
+@router.post(
+    "/training",
+    response={201: TrainingOut},
+    summary="Record a training session",
+    auth=roles_auth(Role.CITY_ADMIN, Role.COUNTY_OFFICER),
+)
+def training_create(request: HttpRequest, payload: TrainingIn) -> Status[TrainingSession]:
+    data = TrainingInput(
+        held_on=payload.held_on.isoformat(),
+        county=payload.county,
+        organiser=payload.organiser,
+        topic=payload.topic,
+        kind=payload.kind,
+        persons=str(payload.persons),
+        note=payload.note,
+    )
+    session = training_record(actor=request.user, data=data, channel=AuditChannel.API)
+    return Status(201, _trainings(request).get(pk=session.pk))

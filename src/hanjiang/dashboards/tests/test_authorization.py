@@ -106,6 +106,8 @@ API: dict[tuple[str, str], set[str]] = {
     ("post", "/api/v1/dataValueSets"): REPORTERS,
     ("get", "/api/v1/stations"): SIGNED_IN,
     ("get", "/api/v1/designations"): SIGNED_IN,
+    ("get", "/api/v1/training"): SIGNED_IN - {"enterprise"},
+    ("post", "/api/v1/training"): REGISTRARS,
     ("post", "/api/v1/designations"): REGISTRARS,
     ("get", "/api/v1/plans"): SIGNED_IN,
     ("get", "/api/v1/plans/{code}/progress"): SIGNED_IN,

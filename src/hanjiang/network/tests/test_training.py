@@ -86,3 +86,36 @@ def test_an_import_records_every_row_or_none(
     assert response.status_code == 422
     assert [(e.row, e.code) for e in response.context["errors"]] == [(3, "invalid_persons")]
     assert not TrainingSession.objects.exists()
+
+
+def test_training_through_the_api(statistics: None, users: dict[str, Any]) -> None:
+    from django.test import Client
+
+    from hanjiang.accounts.services import token_create
+
+    _token, key = token_create(
+        actor=users["county_officer"], user=users["county_officer"], name="t"
+    )
+    headers = {"Authorization": f"Bearer {key}"}
+    payload = {
+        "held_on": "2023-05-10",
+        "county": "420625",
+        "organiser": "县商务局",
+        "topic": "直播",
+        "kind": "livestreaming",
+        "persons": 40,
+    }
+    created = Client().post(
+        "/api/v1/training", payload, content_type="application/json", headers=headers
+    )
+    assert created.status_code == 201
+    assert created.json()["county_code"] == "420625000000"
+    refused = Client().post(
+        "/api/v1/training",
+        {**payload, "persons": 0},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "invalid_persons"
+    assert Client().get("/api/v1/training", headers=headers).json()["count"] == 1
