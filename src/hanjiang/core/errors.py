@@ -96,10 +96,6 @@ class PermissionDeniedError(DomainError):
     status = 403
 
 
-class NotFoundError(DomainError):
-    status = 404
-
-
 def error_body(status: int, errors: Iterable[ErrorItem]) -> dict[str, Any]:
     """The JSON error document: the first error at the top level, all of them in `errors`."""
     items = [item.as_dict() for item in errors]

@@ -92,10 +92,6 @@ class Period:
             return Period.quarter(year, month0 // 3 + 1)
         return Period.month(year, month0 + 1)
 
-    def same_period_last_year(self) -> Period:
-        steps = {PeriodType.YEARLY: 1, PeriodType.QUARTERLY: 4, PeriodType.MONTHLY: 12}[self.type]
-        return self.shift(-steps)
-
     def parent(self, period_type: PeriodType) -> Period:
         """The quarter or year this period falls in."""
         if period_type == PeriodType.YEARLY:
@@ -114,17 +110,3 @@ class Period:
 
     def __str__(self) -> str:
         return self.code
-
-
-def periods_between(period_type: PeriodType, first: Period, last: Period) -> list[Period]:
-    """Every period of `period_type` from the one containing `first.start` to `last.end`."""
-    current = (
-        first.parent(period_type)
-        if period_type != PeriodType.MONTHLY
-        else Period.month(first.start.year, first.start.month)
-    )
-    result: list[Period] = []
-    while current.start <= last.end:
-        result.append(current)
-        current = current.shift(1)
-    return result

@@ -25,14 +25,6 @@ def normalize_division_code(code: str) -> str | None:
     return None
 
 
-def division_get(*, scope: Scope, code: str) -> Division | None:
-    """The division with this code, if the scope may see it."""
-    normalized = normalize_division_code(code)
-    if normalized is None:
-        return None
-    return division_queryset(scope).select_related("parent").filter(code=normalized).first()
-
-
 def division_roots(*, scope: Scope) -> list[Division]:
     """Where the tree starts: the city for city-wide roles, the county for a county officer."""
     visible = division_queryset(scope)

@@ -55,10 +55,6 @@ class IndicatorSpec:
     factor: float
 
 
-def empty_values() -> pl.DataFrame:
-    return pl.DataFrame(schema=VALUE_COLUMNS)
-
-
 def _target_period(period_type: str) -> pl.Expr:
     """The code of the `period_type` period that contains each row's period."""
     year = pl.col("period").str.slice(0, 4)

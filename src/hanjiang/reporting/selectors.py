@@ -47,14 +47,6 @@ class EntryCell:
         return f"v:{self.element.code}:{self.option_code}"
 
 
-def unit_name(code: str) -> str:
-    division = Division.objects.filter(code=code).only("name").first()
-    if division is not None:
-        return division.name
-    organisation = Organisation.objects.filter(uscc=code).only("name").first()
-    return organisation.name if organisation is not None else code
-
-
 def entry_cells(data_set: DataSet, period: Period, unit: str) -> list[EntryCell]:
     """One cell per element (per option for a disaggregated element), with stored values."""
     stored = {

@@ -162,6 +162,8 @@ def test_the_indicator_page_shows_discrepancies_and_sources(
     assert response.status_code == 200
     page = response.content.decode()
     assert "正文另写作 7 亿元" in page
+    unmeasured = client_for(users["reviewer"]).get(f"/plans/{small_plan.code}/indicators/1.6/")
+    assert "规划未指定计量该目标的数据项。" in unmeasured.content.decode()
     assert "测试表1" in page
     assert response.context["progress"].latest.value == 40000
 
