@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from hanjiang.accounts.models import Role
@@ -272,51 +272,28 @@ def yearly_series(
     if element is None:
         return []
     points: dict[int, SeriesPoint] = {}
-    approved = set(
-        Submission.objects.filter(
-            status=SubmissionStatus.APPROVED, data_set__in=element.data_sets.all()
-        ).values_list("period", "org_unit")
+    values = _with_approval(DataValue.objects.filter(element=element))
+    # Reported figures count once the city has approved their report; drafts never do.
+    direct = (
+        values.filter(org_unit=division.code, period_type="yearly")
+        .filter(~Q(source__kind="entry") | Q(approved=True))
+        .select_related("source")
     )
-
-    def counts(value: DataValue) -> bool:
-        # Reported figures count once the city has approved their report; drafts never do.
-        return value.source.kind != "entry" or (value.period, value.org_unit) in approved
-
-    direct = DataValue.objects.filter(
-        element=element, org_unit=division.code, period_type="yearly"
-    ).select_related("source")
     for value in direct:
-        if not counts(value):
-            continue
         year = int(value.period)
         points[year] = SeriesPoint(
             year, value.number, value.value, value.source.name_zh, value.comment, value.updated_at
         )
     # Only approved reports add up from below; a published or derived figure counts where it
     # is stored (a registry's county figures never pose as the city's total).
-    below = [
-        value
-        for value in DataValue.objects.filter(
-            element=element, division_code__startswith=division.territory_prefix
-        ).select_related("source")
-        if value.source.kind == "entry" and counts(value)
-    ]
-    frame = pl.DataFrame(
-        [
-            (
-                v.element_id,
-                v.period,
-                v.period_type,
-                v.division_code,
-                v.category_option,
-                v.number,
-                v.org_unit == v.division_code,
-            )
-            for v in below
-        ],
-        schema=VALUE_COLUMNS,
-        orient="row",
+    frame = values_frame(
+        values.filter(
+            Q(approved=True),
+            division_code__startswith=division.territory_prefix,
+            source__kind="entry",
+        )
     )
+    reported_years = {period[:4] for period in frame["period"].to_list()}
     level = division.level if division.level in LEVEL_PREFIX else "county"
     figures = aggregate(frame, {element.pk: element.aggregation}, period_type="yearly", level=level)
     complete = _complete_years(element, division)
@@ -324,8 +301,7 @@ def yearly_series(
         pl.col("unit") == division.code
     ).iter_rows():
         year = int(period)
-        reported = any(v.source.kind == "entry" and v.period.startswith(period) for v in below)
-        if reported and year not in complete:
+        if period in reported_years and year not in complete:
             # Some units have not reported (or not been approved) for this year: a partial sum
             # must not pose as the total.
             continue
@@ -337,14 +313,16 @@ def yearly_series(
 AGGREGATED_SOURCE = "汇总自各单位填报数据（已审核）"
 
 
-def _approved_value_ids(approved: set[tuple[str, str]]) -> list[int]:
-    return [
-        pk
-        for pk, period, unit in DataValue.objects.filter(source__kind="entry").values_list(
-            "pk", "period", "org_unit"
-        )
-        if (period, unit) in approved
-    ]
+def _with_approval(values: QuerySet[DataValue]) -> QuerySet[DataValue]:
+    """Mark each value with whether an approved report of one of its element's data sets
+    covers its period and unit (the database decides, row by row, without loading them)."""
+    approved = Submission.objects.filter(
+        status=SubmissionStatus.APPROVED,
+        period=OuterRef("period"),
+        org_unit=OuterRef("org_unit"),
+        data_set__members__element=OuterRef("element"),
+    )
+    return values.annotate(approved=Exists(approved))
 
 
 def _complete_years(element: DataElement, division: Division) -> set[int]:
@@ -390,15 +368,14 @@ def _indicator_series(code: str, division: Division) -> list[SeriesPoint]:
     if indicator is None:
         return []
     elements = list(DataElement.objects.all())
-    approved = set(
-        Submission.objects.filter(status=SubmissionStatus.APPROVED).values_list(
-            "period", "org_unit"
-        )
-    )
-    # What is stored for the division itself, and approved reports from below.
+    # What is published or derived for the division itself, and approved reports (its own
+    # and from below); drafts never count.
     frame = values_frame(
-        DataValue.objects.filter(division_code__startswith=division.territory_prefix).filter(
-            Q(org_unit=division.code) | Q(pk__in=_approved_value_ids(approved))
+        _with_approval(
+            DataValue.objects.filter(division_code__startswith=division.territory_prefix)
+        ).filter(
+            (Q(org_unit=division.code) & ~Q(source__kind="entry"))
+            | Q(source__kind="entry", approved=True)
         )
     )
     level = division.level if division.level in LEVEL_PREFIX else "county"

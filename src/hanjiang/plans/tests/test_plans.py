@@ -114,14 +114,8 @@ def _publish(plan: Plan, users: dict[str, Any], element: str, value: str) -> Non
     assert summary.conflicts == []
 
 
-def test_progress_by_kind_of_target(small_plan: Plan, users: dict[str, Any]) -> None:
-    no_data = _progress(small_plan, "1.5")
-    assert (no_data.status, no_data.attainment, no_data.latest) == ("no_data", None, None)
-    assert _progress(small_plan, "1.6").status == "not_evaluable"
-    quarters = [ValueRow("ONLINE_RETAIL", f"2023Q{q}", "420625", "13000") for q in (1, 2, 3, 4)]
-    _report(users, quarters)
-    # Drafts never count: the year appears once the city approved all four quarterly reports.
-    assert _progress(small_plan, "1.1").latest.year == 2020
+def _approve_quarters_2023() -> None:
+    """The city has approved Gucheng's four quarterly reports of 2023."""
     data_set = DataSet.objects.get(code="COUNTY_QUARTERLY")
     for quarter in (1, 2, 3, 4):
         Submission.objects.create(
@@ -131,6 +125,17 @@ def test_progress_by_kind_of_target(small_plan: Plan, users: dict[str, Any]) -> 
             status="approved",
             submitted_at=datetime.datetime(2024, 1, 5, tzinfo=datetime.UTC),
         )
+
+
+def test_progress_by_kind_of_target(small_plan: Plan, users: dict[str, Any]) -> None:
+    no_data = _progress(small_plan, "1.5")
+    assert (no_data.status, no_data.attainment, no_data.latest) == ("no_data", None, None)
+    assert _progress(small_plan, "1.6").status == "not_evaluable"
+    quarters = [ValueRow("ONLINE_RETAIL", f"2023Q{q}", "420625", "13000") for q in (1, 2, 3, 4)]
+    _report(users, quarters)
+    # Drafts never count: the year appears once the city approved all four quarterly reports.
+    assert _progress(small_plan, "1.1").latest.year == 2020
+    _approve_quarters_2023()
     retail = _progress(small_plan, "1.1")
     # 52,000 in 2023 from a 40,000 baseline towards 80,000: 30% of the way, with 59.9% of the
     # plan period gone (1,094 of 1,825 days): 29.9 points behind, at risk (off track from 30).
@@ -255,3 +260,23 @@ def test_progress_through_the_api(small_plan: Plan, users: dict[str, Any]) -> No
     assert leaves["1.5"]["status"] == "no_data"
     assert leaves["1.5"]["latest_value"] is None
     assert rows[0] == {**rows[0], "code": "1", "level": 1, "parent": None, "status": None}
+
+
+def test_an_indicator_series_counts_a_county_s_own_report_only_once_approved(
+    small_plan: Plan, users: dict[str, Any]
+) -> None:
+    from hanjiang.reporting.selectors import yearly_series
+
+    rows = [
+        ValueRow(element, f"2023Q{q}", "420625", value)
+        for q in (1, 2, 3, 4)
+        for element, value in (("ONLINE_RETAIL", "100"), ("ONLINE_RETAIL_AGRI", "25"))
+    ]
+    _report(users, rows)
+    series = lambda: [  # noqa: E731
+        (p.year, p.value)
+        for p in yearly_series(indicator_code="AGRI_ONLINE_SHARE", unit_code="420625000000")
+    ]
+    assert series() == []
+    _approve_quarters_2023()
+    assert series() == [(2023, 25.0)]
