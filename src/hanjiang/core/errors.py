@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -92,8 +94,14 @@ class ValidationFailed(DomainError):
         )
 
 
-class PermissionDeniedError(DomainError):
+class PermissionDeniedError(DomainError, PermissionDenied):
+    """Also Django's PermissionDenied, so a page that lets it through answers with the 403
+    page while the API answers with the JSON error document."""
+
     status = 403
+
+
+OUTSIDE_SCOPE = _("This record lies outside your scope.")
 
 
 def error_body(status: int, errors: Iterable[ErrorItem]) -> dict[str, Any]:

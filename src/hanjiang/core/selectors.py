@@ -1,10 +1,26 @@
 from __future__ import annotations
 
 import datetime
+from typing import TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.http import Http404
 
+from hanjiang.core.errors import OUTSIDE_SCOPE, PermissionDeniedError
 from hanjiang.core.models import AuditEntry
+
+M = TypeVar("M", bound=Model)
+
+
+def record_in_scope(scoped: QuerySet[M], pk: int) -> M:
+    """The record `pk` from a user's scoped queryset. A record that exists outside the scope
+    is refused (403, code `outside_scope`); one that does not exist at all is a 404."""
+    record = scoped.filter(pk=pk).first()
+    if record is not None:
+        return record
+    if scoped.model._default_manager.filter(pk=pk).exists():
+        raise PermissionDeniedError("outside_scope", OUTSIDE_SCOPE)
+    raise Http404
 
 
 def audit_list(

@@ -1,19 +1,22 @@
 import datetime
 
-from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest
-from django.utils.translation import gettext_lazy as _
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
 
 from hanjiang.accounts.api_auth import roles_auth
 from hanjiang.accounts.models import Role
-from hanjiang.accounts.scoping import scope_of
-from hanjiang.core.errors import PermissionDeniedError
 from hanjiang.core.models import AuditChannel
+from hanjiang.core.selectors import record_in_scope
 from hanjiang.network.designations import DesignationInput, designation_save
 from hanjiang.network.models import Designation, Station, TrainingSession
+from hanjiang.network.selectors import (
+    designations_in_scope,
+    stations_in_scope,
+    trainings_in_scope,
+)
 from hanjiang.network.services import StationInput, station_save
 from hanjiang.network.training import TrainingInput, training_record
 
@@ -64,16 +67,6 @@ class StationOut(Schema):
         return sorted(kind.code for kind in station.services.all())
 
 
-def _scoped(request: HttpRequest) -> QuerySet[Station]:
-    scope = scope_of(request.user)
-    stations = Station.objects.select_related("division").prefetch_related("services")
-    if scope.role == Role.COUNTY_OFFICER:
-        return stations.filter(division__code__startswith=scope.county_prefix or "-")
-    if scope.role == Role.ENTERPRISE:
-        return stations.filter(operator_id=scope.organisation_id or 0)
-    return stations
-
-
 @router.get(
     "/stations",
     response=list[StationOut],
@@ -82,7 +75,7 @@ def _scoped(request: HttpRequest) -> QuerySet[Station]:
 )
 @paginate(LimitOffsetPagination)
 def station_list(request: HttpRequest, filters: Query[StationFilter]) -> QuerySet[Station]:
-    stations = _scoped(request).order_by("division__code", "level", "name")
+    stations = stations_in_scope(request.user).order_by("division__code", "level", "name")
     if filters.level:
         stations = stations.filter(level=filters.level)
     if filters.county.isdigit():
@@ -94,12 +87,7 @@ def station_list(request: HttpRequest, filters: Query[StationFilter]) -> QuerySe
     "/stations/{station_id}", response=StationOut, summary="One station", auth=roles_auth(*ANY_ROLE)
 )
 def station_detail(request: HttpRequest, station_id: int) -> Station:
-    station = _scoped(request).filter(pk=station_id).first()
-    if station is None:
-        if Station.objects.filter(pk=station_id).exists():
-            raise PermissionDeniedError("outside_scope", _("This record lies outside your scope."))
-        raise Http404
-    return station
+    return record_in_scope(stations_in_scope(request.user), station_id)
 
 
 @router.post(
@@ -112,7 +100,7 @@ def station_create(request: HttpRequest, payload: StationIn) -> Status[Station]:
     data = payload.dict()
     data["services"] = tuple(data["services"])
     station = station_save(actor=request.user, data=StationInput(**data), channel=AuditChannel.API)
-    return Status(201, _scoped(request).get(pk=station.pk))
+    return Status(201, stations_in_scope(request.user).get(pk=station.pk))
 
 
 class DesignationIn(Schema):
@@ -145,22 +133,6 @@ class DesignationOut(Schema):
         return str(item.holder_division or item.holder_organisation)
 
 
-def _designations(request: HttpRequest) -> QuerySet[Designation]:
-    scope = scope_of(request.user)
-    items = Designation.objects.select_related(
-        "holder_division", "holder_organisation", "holder_organisation__division"
-    ).order_by("-year_granted", "id")
-    if scope.role == Role.COUNTY_OFFICER:
-        prefix = scope.county_prefix or "-"
-        return items.filter(
-            Q(holder_division__code__startswith=prefix)
-            | Q(holder_organisation__division__code__startswith=prefix)
-        )
-    if scope.role == Role.ENTERPRISE:
-        return items.filter(holder_organisation_id=scope.organisation_id or 0)
-    return items
-
-
 @router.get(
     "/designations",
     response=list[DesignationOut],
@@ -169,7 +141,7 @@ def _designations(request: HttpRequest) -> QuerySet[Designation]:
 )
 @paginate(LimitOffsetPagination)
 def designation_list(request: HttpRequest) -> QuerySet[Designation]:
-    return _designations(request)
+    return designations_in_scope(request.user).order_by("-year_granted", "id")
 
 
 @router.post(
@@ -190,7 +162,7 @@ def designation_create(request: HttpRequest, payload: DesignationIn) -> Status[D
         note=payload.note,
     )
     item = designation_save(actor=request.user, data=data, channel=AuditChannel.API)
-    return Status(201, _designations(request).get(pk=item.pk))
+    return Status(201, designations_in_scope(request.user).get(pk=item.pk))
 
 
 class TrainingIn(Schema):
@@ -217,14 +189,6 @@ class TrainingOut(Schema):
         return session.county.code
 
 
-def _trainings(request: HttpRequest) -> QuerySet[TrainingSession]:
-    scope = scope_of(request.user)
-    sessions = TrainingSession.objects.select_related("county").order_by("-held_on", "id")
-    if scope.role == Role.COUNTY_OFFICER:
-        return sessions.filter(county__code__startswith=scope.county_prefix or "-")
-    return sessions
-
-
 @router.get(
     "/training",
     response=list[TrainingOut],
@@ -233,7 +197,7 @@ def _trainings(request: HttpRequest) -> QuerySet[TrainingSession]:
 )
 @paginate(LimitOffsetPagination)
 def training_list(request: HttpRequest) -> QuerySet[TrainingSession]:
-    return _trainings(request)
+    return trainings_in_scope(request.user).order_by("-held_on", "id")
 
 
 @router.post(
@@ -253,4 +217,4 @@ def training_create(request: HttpRequest, payload: TrainingIn) -> Status[Trainin
         note=payload.note,
     )
     session = training_record(actor=request.user, data=data, channel=AuditChannel.API)
-    return Status(201, _trainings(request).get(pk=session.pk))
+    return Status(201, trainings_in_scope(request.user).get(pk=session.pk))

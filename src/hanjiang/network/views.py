@@ -6,8 +6,8 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Count, Sum
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.errors import DomainError
 from hanjiang.core.http import download
+from hanjiang.core.selectors import record_in_scope
 from hanjiang.network import coverage, excel
 from hanjiang.network.designations import (
     DesignationInput,
@@ -25,15 +26,17 @@ from hanjiang.network.designations import (
     held_in,
 )
 from hanjiang.network.models import (
-    Designation,
     DesignationKind,
     DesignationLevel,
     ServiceKind,
-    Station,
     StationLevel,
     StationStatus,
     TrainingKind,
-    TrainingSession,
+)
+from hanjiang.network.selectors import (
+    designations_in_scope,
+    stations_in_scope,
+    trainings_in_scope,
 )
 from hanjiang.network.services import StationInput, station_save, stations_import
 from hanjiang.network.training import TrainingInput, training_import, training_record
@@ -45,20 +48,8 @@ ANY_ROLE = tuple(Role)
 WRITERS = (Role.CITY_ADMIN, Role.COUNTY_OFFICER)
 
 
-def _stations(request: HttpRequest) -> Any:
-    scope = scope_of(request.user)
-    stations = Station.objects.select_related(
-        "division", "division__parent", "operator"
-    ).prefetch_related("services")
-    if scope.role == Role.COUNTY_OFFICER:
-        return stations.filter(division__code__startswith=scope.county_prefix or "-")
-    if scope.role == Role.ENTERPRISE:
-        return stations.filter(operator_id=scope.organisation_id or 0)
-    return stations
-
-
 def _filtered(request: HttpRequest) -> Any:
-    stations = _stations(request)
+    stations = stations_in_scope(request.user)
     level = request.GET.get("level", "")
     county = request.GET.get("county", "")
     status = request.GET.get("status", "")
@@ -121,11 +112,7 @@ def _form_input(request: HttpRequest) -> StationInput:
 def station_edit(request: HttpRequest, station_id: int | None = None) -> HttpResponse:
     station = None
     if station_id is not None:
-        station = _stations(request).filter(pk=station_id).first()
-        if station is None:
-            if Station.objects.filter(pk=station_id).exists():
-                raise PermissionDenied
-            raise Http404
+        station = record_in_scope(stations_in_scope(request.user), station_id)
     errors: list[Any] = []
     if request.method == "POST":
         try:
@@ -159,11 +146,7 @@ def station_edit(request: HttpRequest, station_id: int | None = None) -> HttpRes
 
 @roles_required(*ANY_ROLE)
 def station_detail(request: HttpRequest, station_id: int) -> HttpResponse:
-    station = _stations(request).filter(pk=station_id).first()
-    if station is None:
-        if Station.objects.filter(pk=station_id).exists():
-            raise PermissionDenied
-        raise Http404
+    station = record_in_scope(stations_in_scope(request.user), station_id)
     return render(
         request,
         "network/station_detail.html",
@@ -287,32 +270,16 @@ def county_network(request: HttpRequest, code: str) -> HttpResponse:
             "gaps": gaps[:500],
             "gap_count": gaps.count(),
             "trend": trend,
-            "stations": _stations(request).filter(
+            "stations": stations_in_scope(request.user).filter(
                 division__code__startswith=county.territory_prefix
             ),
         },
     )
 
 
-def _designations(request: HttpRequest) -> Any:
-    scope = scope_of(request.user)
-    items = Designation.objects.select_related(
-        "holder_division", "holder_organisation", "holder_organisation__division"
-    )
-    if scope.role == Role.COUNTY_OFFICER:
-        prefix = scope.county_prefix or "-"
-        return items.filter(
-            Q(holder_division__code__startswith=prefix)
-            | Q(holder_organisation__division__code__startswith=prefix)
-        )
-    if scope.role == Role.ENTERPRISE:
-        return items.filter(holder_organisation_id=scope.organisation_id or 0)
-    return items
-
-
 @roles_required(*ANY_ROLE)
 def designation_list(request: HttpRequest) -> HttpResponse:
-    items = _designations(request)
+    items = designations_in_scope(request.user)
     level, kind = request.GET.get("level", ""), request.GET.get("kind", "")
     if level in DesignationLevel.values:
         items = items.filter(level=level)
@@ -349,11 +316,7 @@ def designation_list(request: HttpRequest) -> HttpResponse:
 def designation_edit(request: HttpRequest, designation_id: int | None = None) -> HttpResponse:
     designation = None
     if designation_id is not None:
-        designation = _designations(request).filter(pk=designation_id).first()
-        if designation is None:
-            if Designation.objects.filter(pk=designation_id).exists():
-                raise PermissionDenied
-            raise Http404
+        designation = record_in_scope(designations_in_scope(request.user), designation_id)
     errors: list[Any] = []
     if request.method == "POST":
         post = request.POST
@@ -397,19 +360,9 @@ def designation_import(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _trainings(request: HttpRequest) -> Any:
-    scope = scope_of(request.user)
-    sessions = TrainingSession.objects.select_related("county")
-    if scope.role == Role.COUNTY_OFFICER:
-        return sessions.filter(county__code__startswith=scope.county_prefix or "-")
-    if scope.role == Role.ENTERPRISE:
-        return sessions.none()
-    return sessions
-
-
 @roles_required(Role.CITY_ADMIN, Role.REVIEWER, Role.COUNTY_OFFICER)
 def training_list(request: HttpRequest) -> HttpResponse:
-    sessions = _trainings(request)
+    sessions = trainings_in_scope(request.user)
     kind = request.GET.get("kind", "")
     if kind in TrainingKind.values:
         sessions = sessions.filter(kind=kind)

@@ -2,7 +2,6 @@ from dataclasses import asdict
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
-from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
@@ -10,7 +9,7 @@ from ninja.responses import Status
 from hanjiang.accounts.api_auth import roles_auth
 from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
-from hanjiang.core.errors import PermissionDeniedError
+from hanjiang.core.errors import OUTSIDE_SCOPE, PermissionDeniedError
 from hanjiang.core.models import AuditChannel
 from hanjiang.registry import selectors, services
 from hanjiang.registry.models import Division, Organisation
@@ -24,7 +23,6 @@ from hanjiang.registry.schemas import (
 )
 
 router = Router(tags=["registry"])
-OUTSIDE_SCOPE = _("This record lies outside your scope.")
 ANY_ROLE = tuple(Role)
 REGISTRARS = (Role.CITY_ADMIN, Role.COUNTY_OFFICER)
 
@@ -139,17 +137,6 @@ def organisation_list(
     )
 
 
-def _organisation(request: HttpRequest, organisation_id: int) -> Organisation:
-    organisation = selectors.organisation_get(
-        scope=scope_of(request.user), organisation_id=organisation_id
-    )
-    if organisation is None:
-        if Organisation.objects.filter(pk=organisation_id).exists():
-            raise PermissionDeniedError("outside_scope", OUTSIDE_SCOPE)
-        raise Http404
-    return organisation
-
-
 @router.post(
     "/organisations",
     response={201: OrganisationOut},
@@ -162,7 +149,10 @@ def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Status
         data=services.OrganisationInput(**payload.dict()),
         channel=AuditChannel.API,
     )
-    return Status(201, _organisation(request, organisation.pk))
+    return Status(
+        201,
+        selectors.organisation_get(scope=scope_of(request.user), organisation_id=organisation.pk),
+    )
 
 
 @router.get(
@@ -172,7 +162,7 @@ def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Status
     auth=roles_auth(*ANY_ROLE),
 )
 def organisation_detail(request: HttpRequest, organisation_id: int) -> Organisation:
-    return _organisation(request, organisation_id)
+    return selectors.organisation_get(scope=scope_of(request.user), organisation_id=organisation_id)
 
 
 @router.patch(
@@ -184,7 +174,9 @@ def organisation_detail(request: HttpRequest, organisation_id: int) -> Organisat
 def organisation_update(
     request: HttpRequest, organisation_id: int, payload: OrganisationPatch
 ) -> Organisation:
-    organisation = _organisation(request, organisation_id)
+    organisation = selectors.organisation_get(
+        scope=scope_of(request.user), organisation_id=organisation_id
+    )
     current = services.OrganisationInput(
         uscc=organisation.uscc,
         name=organisation.name,
@@ -201,7 +193,7 @@ def organisation_update(
     services.organisation_update(
         actor=request.user, organisation=organisation, data=data, channel=AuditChannel.API
     )
-    return _organisation(request, organisation_id)
+    return selectors.organisation_get(scope=scope_of(request.user), organisation_id=organisation_id)
 
 
 @router.delete(
@@ -213,7 +205,9 @@ def organisation_update(
 def organisation_delete(request: HttpRequest, organisation_id: int) -> Status[None]:
     services.organisation_delete(
         actor=request.user,
-        organisation=_organisation(request, organisation_id),
+        organisation=selectors.organisation_get(
+            scope=scope_of(request.user), organisation_id=organisation_id
+        ),
         channel=AuditChannel.API,
     )
     return Status(204, None)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from hanjiang.accounts.scoping import Scope
+from hanjiang.core.selectors import record_in_scope
 from hanjiang.registry.models import Area, Division, DivisionLevel, Organisation
 from hanjiang.registry.permissions import division_queryset, organisation_queryset
 from hanjiang.registry.reference import full_code, level_of
@@ -120,11 +121,11 @@ def organisation_list(
     return organisations.order_by("name", "id")
 
 
-def organisation_get(*, scope: Scope, organisation_id: int) -> Organisation | None:
-    return (
+def organisation_get(*, scope: Scope, organisation_id: int) -> Organisation:
+    """One organisation in scope: 403 if it lies outside the scope, 404 if there is none."""
+    return record_in_scope(
         organisation_queryset(scope)
         .select_related("division", "division__parent")
-        .prefetch_related("tags")
-        .filter(pk=organisation_id)
-        .first()
+        .prefetch_related("tags"),
+        organisation_id,
     )

@@ -24,7 +24,6 @@ from hanjiang.registry.models import (
     Area,
     Division,
     DivisionLevel,
-    Organisation,
     OrganisationKind,
 )
 from hanjiang.registry.permissions import (
@@ -129,8 +128,8 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 @roles_required(*ANY_ROLE)
 def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    organisation = _organisation_or_404(request, organisation_id)
     scope = scope_of(request.user)
+    organisation = selectors.organisation_get(scope=scope, organisation_id=organisation_id)
     return render(
         request,
         "registry/organisation_detail.html",
@@ -140,17 +139,6 @@ def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpRespo
             "can_delete": can_delete_organisation(scope, organisation),
         },
     )
-
-
-def _organisation_or_404(request: HttpRequest, organisation_id: int) -> Organisation:
-    organisation = selectors.organisation_get(
-        scope=scope_of(request.user), organisation_id=organisation_id
-    )
-    if organisation is None:
-        if Organisation.objects.filter(pk=organisation_id).exists():
-            raise PermissionDenied
-        raise Http404
-    return organisation
 
 
 @roles_required(*REGISTRARS)
@@ -170,8 +158,8 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 
 @roles_required(*REGISTRARS, Role.ENTERPRISE)
 def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    organisation = _organisation_or_404(request, organisation_id)
     scope = scope_of(request.user)
+    organisation = selectors.organisation_get(scope=scope, organisation_id=organisation_id)
     if not can_edit_organisation(scope, organisation):
         raise PermissionDenied
     form = OrganisationForm(request.POST or None, scope=scope, instance=organisation)
@@ -193,7 +181,9 @@ def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpRespons
 @require_POST
 @roles_required(*REGISTRARS)
 def organisation_delete(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    organisation = _organisation_or_404(request, organisation_id)
+    organisation = selectors.organisation_get(
+        scope=scope_of(request.user), organisation_id=organisation_id
+    )
     try:
         services.organisation_delete(actor=request.user, organisation=organisation)
     except DomainError as error:

@@ -215,3 +215,30 @@ def test_stations_through_the_api(statistics: None, users: dict[str, Any]) -> No
     ]
     listed = client.get("/api/v1/stations", headers=headers).json()
     assert [item["name"] for item in listed["items"]] == ["城关镇服务站（测试数据）"]
+
+
+def test_a_station_outside_the_county_is_refused_and_a_missing_one_is_not_found(
+    statistics: None, users: dict[str, Any], client_for: Any
+) -> None:
+    from django.urls import reverse
+
+    from hanjiang.accounts.services import token_create
+
+    elsewhere = station_save(actor=users["city_admin"], data=_point("420602001008"))
+    own = station_save(actor=users["county_officer"], data=_point("420625100201"))
+    missing = elsewhere.pk + own.pk
+    page = client_for(users["county_officer"])
+    answers = [
+        page.get(reverse("network:station-detail", args=[pk])).status_code
+        for pk in (own.pk, elsewhere.pk, missing)
+    ]
+    assert answers == [200, 403, 404]
+    _token, key = token_create(
+        actor=users["county_officer"], user=users["county_officer"], name="t"
+    )
+    api = [
+        client_for(None).get(f"/api/v1/stations/{pk}", headers={"Authorization": f"Bearer {key}"})
+        for pk in (own.pk, elsewhere.pk, missing)
+    ]
+    assert [response.status_code for response in api] == [200, 403, 404]
+    assert api[1].json()["code"] == "outside_scope"
