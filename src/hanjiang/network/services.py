@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from hanjiang.accounts.models import Role
@@ -56,11 +57,20 @@ class _Clean:
     services: list[ServiceKind]
 
 
-def _date(
-    text: str, field_name: str, row: int | None, errors: list[ErrorItem]
+def date_field(
+    text: str,
+    field_name: str,
+    row: int | None,
+    errors: list[ErrorItem],
+    *,
+    required: str | Promise = "",
 ) -> datetime.date | None:
+    """An ISO date from a form, API or spreadsheet cell; an empty text is None, or the error
+    `required` with the given message."""
     text = text.strip()
     if not text:
+        if required:
+            errors.append(ErrorItem("required", required, field=field_name, row=row))
         return None
     try:
         return datetime.date.fromisoformat(text[:10])
@@ -156,12 +166,10 @@ def _validate(actor: Any, data: StationInput, row: int | None = None) -> _Clean:
                     row=row,
                 )
             )
-    opened_on = _date(data.opened_on, "opened_on", row, errors)
-    if opened_on is None and not any(error.field == "opened_on" for error in errors):
-        errors.append(
-            ErrorItem("required", _("The opening date is required."), field="opened_on", row=row)
-        )
-    closed_on = _date(data.closed_on, "closed_on", row, errors)
+    opened_on = date_field(
+        data.opened_on, "opened_on", row, errors, required=_("The opening date is required.")
+    )
+    closed_on = date_field(data.closed_on, "closed_on", row, errors)
     if opened_on and closed_on and closed_on < opened_on:
         errors.append(
             ErrorItem(

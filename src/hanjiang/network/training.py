@@ -28,6 +28,7 @@ from hanjiang.core.audit import audit_record, snapshot
 from hanjiang.core.errors import ErrorItem, PermissionDeniedError, ValidationFailed
 from hanjiang.core.models import AuditAction, AuditChannel
 from hanjiang.network.models import TrainingKind, TrainingSession
+from hanjiang.network.services import date_field
 from hanjiang.registry.models import Division, DivisionLevel
 from hanjiang.registry.selectors import normalize_division_code
 from hanjiang.reporting.models import DataElement
@@ -70,17 +71,9 @@ class TrainingInput:
 
 def _validate(actor: Any, data: TrainingInput) -> tuple[datetime.date, Division, int]:
     errors: list[ErrorItem] = []
-    held_on = None
-    try:
-        held_on = datetime.date.fromisoformat(data.held_on.strip()[:10])
-    except ValueError:
-        errors.append(
-            ErrorItem(
-                "invalid_date",
-                _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": data.held_on},
-                field="held_on",
-            )
-        )
+    held_on = date_field(
+        data.held_on, "held_on", None, errors, required=_("The date of the session is required.")
+    )
     if held_on and held_on > timezone.localdate():
         errors.append(
             ErrorItem(

@@ -37,9 +37,11 @@ def _input(**changes: Any) -> TrainingInput:
         ({"county": "420602"}, "county", "outside_scope"),
         ({"county": "420625100"}, "county", "unknown_county"),
         ({"held_on": "2099-01-01"}, "held_on", "future_date"),
+        ({"held_on": " "}, "held_on", "required"),
+        ({"held_on": "2024-13-01"}, "held_on", "invalid_date"),
         ({"kind": "magic"}, "kind", "invalid_choice"),
     ],
-    ids=["zero", "negative", "other-county", "township", "future", "kind"],
+    ids=["zero", "negative", "other-county", "township", "future", "no-date", "bad-date", "kind"],
 )
 def test_bad_sessions_are_refused(
     statistics: None, users: dict[str, Any], changes: dict[str, Any], field: str, code: str
