@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from hanjiang.plans.models import Plan, PlanIndicator, TargetKind
-from hanjiang.reporting.selectors import SeriesPoint, yearly_series
+from hanjiang.reporting.selectors import SeriesPoint, yearly_series, yearly_series_many
 
 STATUSES = ("achieved", "on_track", "at_risk", "off_track", "no_data", "not_evaluable")
 
@@ -96,19 +96,25 @@ def _status_from_gap(attainment: float, benchmark: float) -> str:
 
 
 def indicator_progress(
-    indicator: PlanIndicator, plan: Plan, day: datetime.date, as_of_year: int | None = None
+    indicator: PlanIndicator,
+    plan: Plan,
+    day: datetime.date,
+    as_of_year: int | None = None,
+    series: list[SeriesPoint] | None = None,
 ) -> Progress:
-    """The progress of one leaf indicator on `day` (figures up to `as_of_year` if given)."""
+    """The progress of one leaf indicator on `day` (figures up to `as_of_year` if given),
+    from its measure's yearly series (read here unless the caller already has it)."""
     progress = Progress(indicator=indicator, elapsed=elapsed_share(plan, day))
     if not (indicator.measure_element or indicator.measure_indicator):
         progress.status = "not_evaluable"
         progress.remark = "no_measure"
         return progress
-    series = yearly_series(
-        element_code=indicator.measure_element,
-        indicator_code=indicator.measure_indicator,
-        unit_code=plan.region_code,
-    )
+    if series is None:
+        series = yearly_series(
+            element_code=indicator.measure_element,
+            indicator_code=indicator.measure_indicator,
+            unit_code=plan.region_code,
+        )
     if as_of_year is not None:
         series = [point for point in series if point.year <= as_of_year]
     progress.series = series
@@ -184,7 +190,12 @@ def plan_progress(
     plan: Plan, day: datetime.date, as_of_year: int | None = None
 ) -> dict[int, Progress]:
     """{indicator id: progress} for every leaf of the plan."""
+    leaves = list(plan.indicators.exclude(target_kind=""))
+    series = yearly_series_many(
+        [(leaf.measure_element, leaf.measure_indicator) for leaf in leaves],
+        unit_code=plan.region_code,
+    )
     return {
-        indicator.pk: indicator_progress(indicator, plan, day, as_of_year)
-        for indicator in plan.indicators.exclude(target_kind="")
+        leaf.pk: indicator_progress(leaf, plan, day, as_of_year, leaf_series)
+        for leaf, leaf_series in zip(leaves, series, strict=True)
     }

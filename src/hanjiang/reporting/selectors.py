@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -263,14 +264,29 @@ def yearly_series(
     """A figure's yearly series for a division: values stored for the division itself (as
     published or reported, with their source) and, for other years, the total of what its
     units reported, aggregated by the element's rules."""
+    return yearly_series_many([(element_code, indicator_code)], unit_code=unit_code)[0]
+
+
+def yearly_series_many(
+    measures: Sequence[tuple[str, str]], *, unit_code: str
+) -> list[list[SeriesPoint]]:
+    """`yearly_series` of several figures, each (element code, indicator code), for one
+    division; the division, the elements and their data sets are read once for all."""
     division = Division.objects.filter(code=unit_code).first()
     if division is None:
-        return []
-    if indicator_code:
-        return _indicator_series(indicator_code, division)
-    element = DataElement.objects.filter(code=element_code).first()
-    if element is None:
-        return []
+        return [[] for _measure in measures]
+    elements = {e.code: e for e in DataElement.objects.prefetch_related("data_sets")}
+    return [
+        _indicator_series(indicator_code, division, elements)
+        if indicator_code
+        else _element_series(elements[element_code], division)
+        if element_code in elements
+        else []
+        for element_code, indicator_code in measures
+    ]
+
+
+def _element_series(element: DataElement, division: Division) -> list[SeriesPoint]:
     points: dict[int, SeriesPoint] = {}
     values = _with_approval(DataValue.objects.filter(element=element))
     # Reported figures count once the city has approved their report; drafts never do.
@@ -363,11 +379,13 @@ def _complete_years(element: DataElement, division: Division) -> set[int]:
     return complete
 
 
-def _indicator_series(code: str, division: Division) -> list[SeriesPoint]:
+def _indicator_series(
+    code: str, division: Division, by_code: dict[str, DataElement]
+) -> list[SeriesPoint]:
     indicator = Indicator.objects.filter(code=code).first()
     if indicator is None:
         return []
-    elements = list(DataElement.objects.all())
+    elements = list(by_code.values())
     # What is published or derived for the division itself, and approved reports (its own
     # and from below); drafts never count.
     frame = values_frame(

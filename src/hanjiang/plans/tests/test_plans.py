@@ -280,3 +280,30 @@ def test_an_indicator_series_counts_a_county_s_own_report_only_once_approved(
     assert series() == []
     _approve_quarters_2023()
     assert series() == [(2023, 25.0)]
+
+
+def test_the_whole_plan_reads_the_same_progress_as_each_indicator_alone(
+    small_plan: Plan, users: dict[str, Any]
+) -> None:
+    from hanjiang.plans.progress import plan_progress
+
+    _report(users, [ValueRow("ONLINE_RETAIL", f"2023Q{q}", "420625", "13000") for q in range(1, 5)])
+    _approve_quarters_2023()
+    _publish(small_plan, users, "TEST_DEMO_TOWNS", "6")
+    together = plan_progress(small_plan, DAY)
+    alone = {
+        leaf.pk: indicator_progress(leaf, small_plan, DAY)
+        for leaf in PlanIndicator.objects.filter(plan=small_plan).exclude(target_kind="")
+    }
+    assert len(together) == 6
+    assert {pk: (p.status, p.attainment, p.series) for pk, p in together.items()} == {
+        pk: (p.status, p.attainment, p.series) for pk, p in alone.items()
+    }
+    assert sorted(p.status for p in together.values()) == [
+        "achieved",  # 1.3: 6 towns published
+        "at_risk",  # 1.1: 52,000 towards 80,000
+        "no_data",  # 1.4: nothing recorded
+        "no_data",  # 1.5
+        "not_evaluable",  # 1.6: no measure
+        "on_track",  # 1.2: growth
+    ]
