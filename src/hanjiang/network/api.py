@@ -1,8 +1,10 @@
 import datetime
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from django.utils import translation
+from ninja import Body, Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
 
@@ -11,7 +13,16 @@ from hanjiang.accounts.models import Role
 from hanjiang.core.models import AuditChannel
 from hanjiang.core.selectors import record_in_scope
 from hanjiang.network.designations import DesignationInput, designation_save
+from hanjiang.network.facilities import SLUGS
 from hanjiang.network.models import Designation, Station, TrainingSession
+from hanjiang.network.registries import (
+    REGISTRIES,
+    Registry,
+    as_data,
+    in_county,
+    in_scope,
+    record_save,
+)
 from hanjiang.network.selectors import (
     designations_in_scope,
     stations_in_scope,
@@ -218,3 +229,110 @@ def training_create(request: HttpRequest, payload: TrainingIn) -> Status[Trainin
     )
     session = training_record(actor=request.user, data=data, channel=AuditChannel.API)
     return Status(201, trainings_in_scope(request.user).get(pk=session.pk))
+
+
+# The facility registries: one set of operations per registry (see network.registries).
+
+
+class FacilityPage(Schema):
+    count: int
+    items: list[dict[str, Any]]
+
+
+class FacilityFilter(Schema):
+    q: str = ""
+    county: str = ""
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
+
+
+FacilityIn = dict[str, str | int | float | bool | None]
+
+
+def _payload(data: FacilityIn) -> dict[str, Any]:
+    return {key: "" if value is None else value for key, value in data.items()}
+
+
+def _facility_routes(registry: Registry) -> None:
+    path = f"/network/{registry.slug}"
+    writers = (
+        (Role.CITY_ADMIN, Role.COUNTY_OFFICER) if registry.county_writes else (Role.CITY_ADMIN,)
+    )
+    if registry.enterprise_writes:
+        writers = (*writers, Role.ENTERPRISE)
+
+    def listing(request: HttpRequest, filters: Query[FacilityFilter]) -> dict[str, Any]:
+        records = in_scope(registry, request.user).order_by("pk")
+        if filters.q:
+            match = Q(pk__in=[])
+            for field_path in registry.search:
+                match |= Q(**{f"{field_path}__icontains": filters.q})
+            records = records.filter(match)
+        if filters.county.isdigit():
+            records = in_county(registry, records, filters.county)
+        page = records[filters.offset : filters.offset + filters.limit]
+        return {"count": records.count(), "items": [as_data(registry, item) for item in page]}
+
+    def detail(request: HttpRequest, record_id: int) -> dict[str, Any]:
+        return as_data(registry, record_in_scope(in_scope(registry, request.user), record_id))
+
+    def create(request: HttpRequest, payload: Body[FacilityIn]) -> Status[dict[str, Any]]:
+        saved = record_save(
+            registry, actor=request.user, data=_payload(payload), channel=AuditChannel.API
+        )
+        return Status(201, as_data(registry, saved.record) | {"warnings": saved.warnings})
+
+    def update(request: HttpRequest, record_id: int, payload: Body[FacilityIn]) -> dict[str, Any]:
+        record = record_in_scope(in_scope(registry, request.user), record_id)
+        saved = record_save(
+            registry,
+            actor=request.user,
+            data=_payload(payload),
+            instance=record,
+            channel=AuditChannel.API,
+        )
+        return as_data(registry, saved.record) | {"warnings": saved.warnings}
+
+    title = str(registry.title)
+    router.get(
+        path,
+        response=FacilityPage,
+        summary=f"{title}: records in scope",
+        auth=roles_auth(*ANY_ROLE),
+        operation_id=f"{registry.slug}_list",
+    )(listing)
+    router.get(
+        f"{path}/{{record_id}}",
+        response=dict[str, Any],
+        summary=f"{title}: one record",
+        auth=roles_auth(*ANY_ROLE),
+        operation_id=f"{registry.slug}_detail",
+    )(detail)
+    router.post(
+        path,
+        response={201: dict[str, Any]},
+        summary=f"{title}: register a record",
+        description=_fields_description(registry),
+        auth=roles_auth(*writers),
+        operation_id=f"{registry.slug}_create",
+    )(create)
+    router.put(
+        f"{path}/{{record_id}}",
+        response=dict[str, Any],
+        summary=f"{title}: replace a record",
+        description=_fields_description(registry),
+        auth=roles_auth(*writers),
+        operation_id=f"{registry.slug}_update",
+    )(update)
+
+
+def _fields_description(registry: Registry) -> str:
+    with translation.override("en"):
+        return "Fields: " + ", ".join(
+            f"`{item.key}` ({item.kind}{', required' if item.required else ''})"
+            for item in registry.fields
+        )
+
+
+for _slug in SLUGS:
+    _facility_routes(REGISTRIES[_slug])

@@ -230,3 +230,291 @@ class TrainingSession(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.held_on} {self.topic}"
+
+
+def _closes_after(start: str, end: str, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gte": F(start)}), name=name
+    )
+
+
+class ParkKind(models.TextChoices):
+    ECOMMERCE_PARK = "ecommerce_park", _("E-commerce industrial park (电商产业园)")
+    ECOMMERCE_BASE = "ecommerce_base", _("E-commerce base (电商基地)")
+    CROSSBORDER_PARK = "crossborder_park", _("Cross-border e-commerce park (跨境电商产业园)")
+    LOGISTICS_PARK = "logistics_park", _("Logistics park (物流园区)")
+
+
+# Parks whose resident e-commerce enterprises count in the occupancy rate.
+OCCUPANCY_KINDS = (ParkKind.ECOMMERCE_PARK, ParkKind.ECOMMERCE_BASE, ParkKind.CROSSBORDER_PARK)
+
+
+class Park(TimeStampedModel):
+    """An e-commerce park, base or logistics park, with the enterprises it can host."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=ParkKind.choices)
+    division = models.ForeignKey(
+        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="parks"
+    )
+    operator = models.ForeignKey(
+        Organisation,
+        verbose_name=_("operator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="parks",
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    floor_area = models.DecimalField(
+        _("floor area (m²)"), max_digits=12, decimal_places=1, null=True, blank=True
+    )
+    capacity = models.PositiveIntegerField(_("capacity (enterprises)"), null=True, blank=True)
+    opened_on = models.DateField(_("opened on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("park")
+        verbose_name_plural = _("parks")
+        ordering = ["division__code", "name"]
+        constraints = [_closes_after("opened_on", "closed_on", "park_closes_after_opening")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ParkTenant(TimeStampedModel):
+    """An enterprise resident in a park, from its move-in date until it moves out."""
+
+    park = models.ForeignKey(
+        Park, verbose_name=_("park"), on_delete=models.PROTECT, related_name="tenants"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        related_name="park_tenancies",
+    )
+    moved_in = models.DateField(_("moved in"))
+    moved_out = models.DateField(_("moved out"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("park resident")
+        verbose_name_plural = _("park residents")
+        ordering = ["park__name", "moved_in", "id"]
+        constraints = [_closes_after("moved_in", "moved_out", "tenant_moves_out_after_in")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} @ {self.park}"
+
+
+class Carrier(models.Model):
+    """A postal or express carrier (the city's list; it can be extended)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=50)
+    name_en = models.CharField(_("English name"), max_length=80)
+    postal = models.BooleanField(_("postal service"), default=False)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("carrier")
+        verbose_name_plural = _("carriers")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+
+class ExpressService(TimeStampedModel):
+    """A carrier serving an administrative village, since a date (and until one)."""
+
+    village = models.ForeignKey(
+        Division, verbose_name=_("village"), on_delete=models.PROTECT, related_name="carriers"
+    )
+    carrier = models.ForeignKey(
+        Carrier, verbose_name=_("carrier"), on_delete=models.PROTECT, related_name="services"
+    )
+    since = models.DateField(_("served since"))
+    until = models.DateField(_("served until"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("express service")
+        verbose_name_plural = _("express services")
+        ordering = ["village__code", "carrier__sort_order", "since"]
+        constraints = [_closes_after("since", "until", "express_until_after_since")]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} → {self.village}"
+
+
+class ColdChainKind(models.TextChoices):
+    COLD_STORE = "cold_store", _("Cold store (冷库)")
+    PRECOOLING = "precooling", _("Pre-cooling facility at origin (产地预冷设施)")
+    DISTRIBUTION = "distribution", _("Cold-chain distribution centre (冷链配送中心)")
+    OTHER = "other", _("Other cold-chain facility")
+
+
+class Temperature(models.TextChoices):
+    CHILLED = "chilled", _("Chilled (冷藏)")
+    FROZEN = "frozen", _("Frozen (冷冻)")
+    BOTH = "both", _("Chilled and frozen (冷藏冷冻)")
+
+
+class ColdChainFacility(TimeStampedModel):
+    """A cold-chain facility in a county, township or village, with its capacity."""
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=ColdChainKind.choices)
+    temperature = models.CharField(
+        _("temperature range"), max_length=10, choices=Temperature.choices
+    )
+    division = models.ForeignKey(
+        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="cold_chain"
+    )
+    operator = models.ForeignKey(
+        Organisation,
+        verbose_name=_("operator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cold_chain",
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    capacity_tonnes = models.DecimalField(
+        _("capacity (t)"), max_digits=12, decimal_places=1, null=True, blank=True
+    )
+    opened_on = models.DateField(_("opened on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("cold-chain facility")
+        verbose_name_plural = _("cold-chain facilities")
+        ordering = ["division__code", "name"]
+        constraints = [_closes_after("opened_on", "closed_on", "cold_chain_closes_after_opening")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScenicGrade(models.IntegerChoices):
+    A = 1, "A"
+    AA = 2, "AA"
+    AAA = 3, "AAA"
+    AAAA = 4, "AAAA"
+    AAAAA = 5, "AAAAA"
+
+
+class ScenicSpot(TimeStampedModel):
+    """An A-level scenic spot (A to AAAAA), in a division."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    grade = models.PositiveSmallIntegerField(_("grade"), choices=ScenicGrade.choices)
+    division = models.ForeignKey(
+        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="scenic"
+    )
+    graded_on = models.DateField(_("graded on"), null=True, blank=True)
+    delisted_on = models.DateField(_("grade withdrawn on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("A-level scenic spot")
+        verbose_name_plural = _("A-level scenic spots")
+        ordering = ["division__code", "-grade", "name"]
+        constraints = [_closes_after("graded_on", "delisted_on", "scenic_delisted_after_graded")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlatformKind(models.TextChoices):
+    THIRD_PARTY = "third_party", _("Large third-party platform (大型第三方平台)")
+    LOCAL = "local", _("Local platform (本地平台)")
+
+
+class Platform(TimeStampedModel):
+    """A trading platform or vertical portal: a large third-party one or a local one."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=PlatformKind.choices)
+    vertical = models.BooleanField(_("industry vertical portal"), default=False)
+    url = models.CharField(_("web address"), max_length=300, blank=True)
+    operator = models.ForeignKey(
+        Organisation,
+        verbose_name=_("operator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="platforms",
+    )
+    launched_on = models.DateField(_("launched on"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("platform")
+        verbose_name_plural = _("platforms")
+        ordering = ["kind", "name"]
+        constraints = [_closes_after("launched_on", "closed_on", "platform_closes_after_launch")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlatformPresence(TimeStampedModel):
+    """A local enterprise's shop, or a scenic spot's listing, on a platform."""
+
+    platform = models.ForeignKey(
+        Platform, verbose_name=_("platform"), on_delete=models.PROTECT, related_name="presences"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="presences",
+    )
+    scenic_spot = models.ForeignKey(
+        ScenicSpot,
+        verbose_name=_("scenic spot"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="presences",
+    )
+    shop_name = models.CharField(_("shop or listing name"), max_length=200, blank=True)
+    since = models.DateField(_("online since"))
+    until = models.DateField(_("online until"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("platform presence")
+        verbose_name_plural = _("platform presences")
+        ordering = ["platform__name", "since", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=True) ^ Q(scenic_spot__isnull=True),
+                name="presence_has_one_holder",
+            ),
+            _closes_after("since", "until", "presence_until_after_since"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation or self.scenic_spot} @ {self.platform}"

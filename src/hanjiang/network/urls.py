@@ -1,6 +1,7 @@
 from django.urls import path
 
-from hanjiang.network import views
+from hanjiang.network import facility_views, views
+from hanjiang.network.facilities import SLUGS
 
 app_name = "network"
 urlpatterns = [
@@ -17,6 +18,21 @@ urlpatterns = [
     path(
         "designations/<int:designation_id>/edit/", views.designation_edit, name="designation-edit"
     ),
+    path("map/", views.network_map, name="map"),
     path("<int:station_id>/", views.station_detail, name="station-detail"),
     path("<int:station_id>/edit/", views.station_edit, name="station-edit"),
 ]
+
+for slug in SLUGS:
+    kwargs = {"slug": slug}
+    urlpatterns += [
+        path(f"{slug}/", facility_views.record_list, kwargs, name=f"{slug}-list"),
+        path(f"{slug}/new/", facility_views.record_edit, kwargs, name=f"{slug}-create"),
+        path(f"{slug}/import/", facility_views.record_import, kwargs, name=f"{slug}-import"),
+        path(
+            f"{slug}/<int:record_id>/", facility_views.record_detail, kwargs, name=f"{slug}-detail"
+        ),
+        path(
+            f"{slug}/<int:record_id>/edit/", facility_views.record_edit, kwargs, name=f"{slug}-edit"
+        ),
+    ]

@@ -18,13 +18,14 @@ from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.errors import DomainError
 from hanjiang.core.http import download
 from hanjiang.core.selectors import record_in_scope
-from hanjiang.network import coverage, excel
+from hanjiang.network import coverage, excel, figures
 from hanjiang.network.designations import (
     DesignationInput,
     designation_save,
     designations_import,
     held_in,
 )
+from hanjiang.network.facilities import COLD_CHAIN, EXPRESS, PARKS, SCENIC
 from hanjiang.network.models import (
     DesignationKind,
     DesignationLevel,
@@ -33,6 +34,7 @@ from hanjiang.network.models import (
     StationStatus,
     TrainingKind,
 )
+from hanjiang.network.registries import active, in_scope
 from hanjiang.network.selectors import (
     designations_in_scope,
     stations_in_scope,
@@ -45,6 +47,13 @@ from hanjiang.registry.permissions import can_view_division
 from hanjiang.reporting.models import DataValue
 
 ANY_ROLE = tuple(Role)
+TREND_ELEMENTS = [
+    *coverage.ELEMENTS,
+    *figures.EXPRESS.elements,
+    *figures.PARKS.elements,
+    *figures.COLD_CHAIN.elements,
+    *figures.SCENIC.elements,
+]
 WRITERS = (Role.CITY_ADMIN, Role.COUNTY_OFFICER)
 
 
@@ -254,9 +263,24 @@ def county_network(request: HttpRequest, code: str) -> HttpResponse:
         .select_related("parent")
         .order_by("code")
     )
+    served_express = set(
+        figures.active_services(today)
+        .filter(village__code__startswith=county.territory_prefix)
+        .values_list("village_id", flat=True)
+    )
+    express_gaps = (
+        Division.objects.filter(
+            code__startswith=county.territory_prefix,
+            kind=DivisionKind.VILLAGE,
+            editions__year=coverage.edition_for(today.year),
+        )
+        .exclude(pk__in=served_express)
+        .select_related("parent")
+        .order_by("code")
+    )
     trend = (
         DataValue.objects.filter(
-            org_unit=county.code, element__code__in=list(coverage.ELEMENTS), period_type="yearly"
+            org_unit=county.code, element__code__in=TREND_ELEMENTS, period_type="yearly"
         )
         .select_related("element", "source")
         .order_by("element__code", "period")
@@ -273,6 +297,101 @@ def county_network(request: HttpRequest, code: str) -> HttpResponse:
             "stations": stations_in_scope(request.user).filter(
                 division__code__startswith=county.territory_prefix
             ),
+            "express_gap_count": express_gaps.count() if served_express else None,
+            "express_gaps": express_gaps[:500] if served_express else [],
+            "townships": _township_rows(county.territory_prefix, today),
+            "facilities": [
+                (
+                    registry,
+                    in_scope(registry, request.user).filter(
+                        division__code__startswith=county.territory_prefix
+                    ),
+                )
+                for registry in (PARKS, COLD_CHAIN, SCENIC)
+            ],
+            "express_registry": EXPRESS,
+        },
+    )
+
+
+def _heat(rate: float | None) -> str:
+    return "" if rate is None else f"heat-{min(int(rate // 20), 4)}"
+
+
+def _township_rows(prefix: str, day: Any) -> list[dict[str, Any]]:
+    return [
+        {"row": row, "point_heat": _heat(row.point_rate), "express_heat": _heat(row.express_rate)}
+        for row in figures.township_table(prefix, day)
+    ]
+
+
+@roles_required(*ANY_ROLE)
+def network_map(request: HttpRequest) -> HttpResponse:
+    """Counties coloured by today's coverage from the registries; stations, parks and cold-chain
+    facilities with coordinates as points; coverage by township as a table."""
+    today = timezone.localdate()
+    scope = scope_of(request.user)
+    metric = request.GET.get("metric", "points")
+    metric = metric if metric in {"points", "express"} else "points"
+    counties = [
+        c
+        for c in Division.objects.filter(level=DivisionLevel.COUNTY)
+        if can_view_division(scope, c)
+    ]
+    express = figures.express_figures(today)
+    map_rows = []
+    for county in counties:
+        if metric == "points":
+            now = coverage.county_coverage(county, today)
+            has_points = now.points or now.stations or now.centres
+            value = now.village_rate if has_points else None
+        else:
+            value = express.get(county.code[:6], {}).get("VILLAGE_EXPRESS_COVERAGE")
+        map_rows.append(
+            {"name": county.name, "value": round(value, 1) if value is not None else None}
+        )
+    points = [
+        {
+            "label": str(label),
+            "color": color,
+            "points": [
+                {"name": item.name, "value": [str(item.longitude), str(item.latitude)]}
+                for item in records.filter(latitude__isnull=False, longitude__isnull=False)[:2000]
+            ],
+        }
+        for label, color, records in (
+            (
+                _("Service stations"),
+                "#1f5fa8",
+                coverage.active_on(today).filter(pk__in=stations_in_scope(request.user)),
+            ),
+            (
+                _("Parks"),
+                "#8e44ad",
+                active(in_scope(PARKS, request.user), "opened_on", "closed_on", today),
+            ),
+            (
+                _("Cold-chain facilities"),
+                "#16a085",
+                active(in_scope(COLD_CHAIN, request.user), "opened_on", "closed_on", today),
+            ),
+        )
+    ]
+    prefix = scope.county_prefix if scope.role == Role.COUNTY_OFFICER else ""
+    chosen = request.GET.get("county", "")
+    if chosen.isdigit() and any(c.short_code == chosen[:6] for c in counties):
+        prefix = chosen[:6]
+    return render(
+        request,
+        "network/map.html",
+        {
+            "metric": metric,
+            "map_rows": map_rows,
+            "points": points,
+            "point_count": sum(len(group["points"]) for group in points),
+            "townships": _township_rows(prefix or "-", today) if prefix else [],
+            "counties": counties,
+            "chosen": prefix or "",
         },
     )
 

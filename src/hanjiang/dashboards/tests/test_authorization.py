@@ -84,7 +84,29 @@ PAGES: dict[str, tuple[str, str, set[str]]] = {
     "network:designation-edit": ("get", "other_designation", ADMIN),
     "api-1.0.0:openapi-json": ("get", "", PUBLIC),
     "api-1.0.0:openapi-view": ("get", "", PUBLIC),
+    "network:map": ("get", "", SIGNED_IN),
 }
+
+# The facility registries: who writes, and who sees a record of another county (or, for
+# presences, of another organisation). Platforms are a city-wide list every role reads.
+FACILITY_WRITERS = {
+    "parks": REGISTRARS,
+    "park-residents": REGISTRARS,
+    "express": REGISTRARS,
+    "cold-chain": REGISTRARS,
+    "scenic-spots": REGISTRARS,
+    "platforms": ADMIN,
+    "presences": REPORTERS,
+}
+FACILITY_READERS = dict.fromkeys(FACILITY_WRITERS, CITY_READERS) | {"platforms": SIGNED_IN}
+for _slug, _writers in FACILITY_WRITERS.items():
+    PAGES |= {
+        f"network:{_slug}-list": ("get", "", SIGNED_IN),
+        f"network:{_slug}-create": ("get", "", _writers),
+        f"network:{_slug}-import": ("get", "", _writers),
+        f"network:{_slug}-detail": ("get", f"other_facility:{_slug}", FACILITY_READERS[_slug]),
+        f"network:{_slug}-edit": ("get", f"other_facility:{_slug}", ADMIN),
+    }
 
 # API operations: (method, path) -> roles allowed. Path parameters point at another county's
 # division, another county's organisation, and the caller's own token.
@@ -120,6 +142,13 @@ API: dict[tuple[str, str], set[str]] = {
     ("get", "/api/v1/figures/{unit}/{period}"): CITY_READERS,
     ("get", "/api/v1/completeness/{data_set}/{period}"): CITY_READERS | {"county_officer"},
 }
+for _slug, _writers in FACILITY_WRITERS.items():
+    API |= {
+        ("get", f"/api/v1/network/{_slug}"): SIGNED_IN,
+        ("post", f"/api/v1/network/{_slug}"): _writers,
+        ("get", f"/api/v1/network/{_slug}/{{record_id}}"): FACILITY_READERS[_slug],
+        ("put", f"/api/v1/network/{_slug}/{{record_id}}"): ADMIN,
+    }
 
 
 def _walk(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, Any]]:
@@ -212,6 +241,8 @@ def _arguments(kind: str, request: pytest.FixtureRequest, actor: Any) -> dict[st
             opened_on=dt.date(2022, 1, 1),
         )
         return {"station_id": station.pk}
+    if kind.startswith("other_facility:"):
+        return {"record_id": _other_facility(kind.split(":")[1], request)}
     if kind.startswith("plan"):
         plan = request.getfixturevalue("small_plan")
         arguments: dict[str, Any] = {"code": plan.code}
@@ -269,7 +300,49 @@ def _api_path(path: str, request: pytest.FixtureRequest, actor: Any) -> str:
         path = path.replace("{station_id}", str(station))
     if "{token_id}" in path:
         path = path.replace("{token_id}", str(_arguments("own_token", request, actor)["token_id"]))
+    if "{record_id}" in path:
+        slug = path.split("/")[4]
+        path = path.replace("{record_id}", str(_other_facility(slug, request)))
     return path
+
+
+def _other_facility(slug: str, request: pytest.FixtureRequest) -> int:
+    """A record of the registry `slug` placed in another county (held by another organisation)."""
+    from hanjiang.network import models
+
+    other = request.getfixturevalue("other_county")
+    township = other.children.filter(level="township").first()
+    village = township.children.filter(level="village").first()
+    organisation = request.getfixturevalue("other_organisation")
+    day = datetime.date(2022, 1, 1)
+    park = models.Park.objects.create(
+        name="襄城测试园（测试数据）", kind="ecommerce_park", division=township, opened_on=day
+    )
+    platform = models.Platform.objects.create(name="测试平台（测试数据）", kind="third_party")
+    records: dict[str, Any] = {
+        "parks": lambda: park,
+        "park-residents": lambda: models.ParkTenant.objects.create(
+            park=park, organisation=organisation, moved_in=day
+        ),
+        "express": lambda: models.ExpressService.objects.create(
+            village=village, carrier=models.Carrier.objects.first(), since=day
+        ),
+        "cold-chain": lambda: models.ColdChainFacility.objects.create(
+            name="测试冷库（测试数据）",
+            kind="cold_store",
+            temperature="chilled",
+            division=township,
+            opened_on=day,
+        ),
+        "scenic-spots": lambda: models.ScenicSpot.objects.create(
+            name="测试景区（测试数据）", grade=3, division=township
+        ),
+        "platforms": lambda: platform,
+        "presences": lambda: models.PlatformPresence.objects.create(
+            platform=platform, organisation=organisation, since=day
+        ),
+    }
+    return int(records[slug]().pk)
 
 
 @pytest.mark.parametrize("role", ROLES)

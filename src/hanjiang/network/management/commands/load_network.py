@@ -7,17 +7,23 @@ from django.utils import timezone
 
 from hanjiang.network.coverage import coverage_publish, load_plan_denominators
 from hanjiang.network.designations import designations_publish
+from hanjiang.network.figures import facilities_publish
 from hanjiang.network.training import training_publish
 
 
 class Command(BaseCommand):
     help = (
         "Store the coverage denominators of 表2-2 and publish the network registries' figures "
-        "(stations, designations, training)."
+        "(stations, designations, training, parks, express, cold chain, scenic spots, platforms)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         count = load_plan_denominators()
         today = timezone.localdate()
-        changed = coverage_publish(today) + designations_publish(today) + training_publish(today)
+        changed = (
+            coverage_publish(today)
+            + designations_publish(today)
+            + training_publish(today)
+            + facilities_publish(today)
+        )
         self.stdout.write(f"Network: {count} plan denominators, {changed} figures published.")
