@@ -31,7 +31,6 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from hanjiang.accounts.models import Role
@@ -517,7 +516,8 @@ def records_import(
 
 
 def name_column(item: Field) -> Any:
-    return format_lazy("{}（{}）", item.label, _("name"))
+    """The header of the export-only column naming a field's division or organisation."""
+    return _("Division") if item.kind == "division" else _("Organisation")
 
 
 def active(records: QuerySet[Any], start: str, end: str, day: datetime.date) -> QuerySet[Any]:
