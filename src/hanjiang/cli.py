@@ -12,7 +12,10 @@ COMMANDS = [
     ("migrate", "Apply database migrations"),
     ("load_reference", "Load divisions (2020 and 2023 editions) and functional zones"),
     ("load_statistics", "Load the statistics report system (elements, data sets, indicators)"),
-    ("load_network", "Store Table 2-2's denominators and publish the station registry's figures"),
+    (
+        "load_network",
+        "Store Table 2-2's denominators and the plan's platforms; publish the network's figures",
+    ),
     ("load_plans", "Load or update the plan files shipped with the platform"),
     ("plan", "Plans: `plan load FILE`, `plan list`, `plan report --year Y --output DIR`"),
     ("load_demo", "Create the demo users and the labelled demo organisation"),

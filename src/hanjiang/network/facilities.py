@@ -11,14 +11,19 @@ they share), with the checks and flags of each:
 
 from __future__ import annotations
 
+import csv
 import datetime
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hanjiang.core.audit import audit_record, snapshot
 from hanjiang.core.errors import ErrorItem
+from hanjiang.core.models import AuditAction, AuditChannel
 from hanjiang.network import figures
 from hanjiang.network.models import (
     Carrier,
@@ -455,3 +460,32 @@ SLUGS = (
     PLATFORMS.slug,
     PRESENCES.slug,
 )
+
+
+PLATFORMS_FILE = Path(__file__).resolve().parent / "data" / "platforms.csv"
+
+
+def load_plan_platforms() -> int:
+    """Register the platforms the plan names (data/platforms.csv), each with the plan's words as
+    its note; a platform already registered under the name is left as it is. Returns the number
+    registered."""
+    created = 0
+    with PLATFORMS_FILE.open(encoding="utf-8", newline="") as handle, transaction.atomic():
+        for row in csv.DictReader(handle):
+            if Platform.objects.filter(name=row["name"]).exists():
+                continue
+            platform = Platform.objects.create(
+                name=row["name"],
+                kind=row["kind"],
+                note=f"规划{row['source']}提及：“{row['quote']}”",
+            )
+            audit_record(
+                actor=None,
+                action=AuditAction.CREATE,
+                instance=platform,
+                before=None,
+                after=snapshot(platform),
+                channel=AuditChannel.SYSTEM,
+            )
+            created += 1
+    return created

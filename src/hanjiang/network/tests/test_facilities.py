@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
@@ -20,6 +21,7 @@ from hanjiang.network.models import (
     ExpressService,
     Park,
     ParkTenant,
+    Platform,
     PlatformPresence,
 )
 from hanjiang.network.registries import record_save, records_import
@@ -497,3 +499,20 @@ def test_pages_show_the_registries_and_the_map(
         "cold-chain",
         "scenic-spots",
     ]
+
+
+def test_load_network_registers_the_plans_platforms_once(statistics: None) -> None:
+    out = io.StringIO()
+    call_command("load_network", stdout=out)
+    assert "19 platforms named by the plan registered" in out.getvalue()
+    local = Platform.objects.filter(kind="local").order_by("name")
+    assert [p.name for p in local] == ["12349", "淘大集", "襄飞全球购"]
+    assert Platform.objects.get(name="襄飞全球购").note == (
+        "规划第二章一（七）提及："
+        "“跨境电商经营平台“襄飞全球购”上线，2020 年 12 月完成 1210 首单业务”"
+    )
+    assert not Platform.objects.filter(launched_on__isnull=False).exists()
+    again = io.StringIO()
+    call_command("load_network", stdout=again)
+    assert "0 platforms named by the plan registered" in again.getvalue()
+    assert Platform.objects.count() == 19

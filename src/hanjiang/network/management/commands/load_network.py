@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from hanjiang.network.coverage import coverage_publish, load_plan_denominators
 from hanjiang.network.designations import designations_publish
+from hanjiang.network.facilities import load_plan_platforms
 from hanjiang.network.figures import facilities_publish
 from hanjiang.network.training import training_publish
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         count = load_plan_denominators()
+        platforms = load_plan_platforms()
         today = timezone.localdate()
         changed = (
             coverage_publish(today)
@@ -26,4 +28,7 @@ class Command(BaseCommand):
             + training_publish(today)
             + facilities_publish(today)
         )
-        self.stdout.write(f"Network: {count} plan denominators, {changed} figures published.")
+        self.stdout.write(
+            f"Network: {count} plan denominators, {platforms} platforms named by the plan "
+            f"registered, {changed} figures published."
+        )
