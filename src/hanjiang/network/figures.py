@@ -193,6 +193,14 @@ def park_figures(day: datetime.date) -> Figures:
         enterprises=Count("organisation", distinct=True),
         counted=Count("id", filter=Q(park__capacity__isnull=False)),
     )
+    opened = Park.objects.filter(opened_on__lte=day)
+    known = {
+        # An element counts parks of some kinds: it is known once the first of them opened.
+        "ECOMMERCE_PARKS": opened.filter(kind__in=OCCUPANCY_KINDS).exists(),
+        "CROSSBORDER_PARKS": opened.filter(kind=ParkKind.CROSSBORDER_PARK).exists(),
+        "LOGISTICS_PARKS": opened.filter(kind=ParkKind.LOGISTICS_PARK).exists(),
+    }
+    known["PARK_RESIDENT_ENTERPRISES"] = known["PARK_OCCUPANCY_RATE"] = known["ECOMMERCE_PARKS"]
     figures: Figures = {}
     for county, row in counts.items():
         present = resident.get(county, {})
@@ -215,7 +223,10 @@ def park_figures(day: datetime.date) -> Figures:
                 sum(row.get("counted", 0) for row in resident.values()), total_capacity
             ),
         }
-    return figures
+    return {
+        unit: {code: value for code, value in values.items() if known[code]}
+        for unit, values in figures.items()
+    }
 
 
 def parks_publish(today: datetime.date) -> int:
@@ -276,38 +287,54 @@ def express_figures(day: datetime.date) -> Figures:
     )
     villages = _listed(DivisionKind.VILLAGE, day.year)
     communities = _listed(DivisionKind.COMMUNITY, day.year)
-    recorded = set(
-        ExpressService.objects.filter(since__lte=day)
-        .values_list(Substr("village__code", 1, 6), flat=True)
-        .distinct()
+    started = ExpressService.objects.filter(since__lte=day)
+    # A county's coverage of a kind of unit is known once its records of that kind begin.
+    recorded = _counties(started.filter(village__kind=DivisionKind.VILLAGE))
+    recorded_communities = _counties(started.filter(village__kind=DivisionKind.COMMUNITY))
+    recorded_postal = _counties(
+        started.filter(village__kind=DivisionKind.VILLAGE, carrier__postal=True)
     )
     figures: Figures = {}
-    for county in sorted(recorded):
+    for county in sorted(recorded | recorded_communities):
         row = served.get(county, {})
         figures[county] = {
-            "VILLAGE_EXPRESS_COVERAGE": _rate(row.get("villages", 0), villages.get(county, 0)),
+            "VILLAGE_EXPRESS_COVERAGE": _rate(row.get("villages", 0), villages.get(county, 0))
+            if county in recorded
+            else None,
             "COMMUNITY_EXPRESS_COVERAGE": _rate(
                 row.get("communities", 0), communities.get(county, 0)
-            ),
-            "VILLAGE_POSTAL_COVERAGE": _rate(row.get("postal", 0), villages.get(county, 0)),
-            "EXPRESS_SERVED_VILLAGES": row.get("villages", 0),
+            )
+            if county in recorded_communities
+            else None,
+            "VILLAGE_POSTAL_COVERAGE": _rate(row.get("postal", 0), villages.get(county, 0))
+            if county in recorded_postal
+            else None,
+            "EXPRESS_SERVED_VILLAGES": row.get("villages", 0) if county in recorded else None,
         }
     city = _city_code()
-    if city and set(villages) <= recorded:
-        total = {key: sum(row.get(key, 0) for row in served.values()) for key in served_keys()}
+    if city:
+        total = {
+            key: sum(row.get(key, 0) for row in served.values())
+            for key in ("villages", "communities", "postal")
+        }
+        complete = set(villages) <= recorded
         figures[city] = {
-            "VILLAGE_EXPRESS_COVERAGE": _rate(total["villages"], sum(villages.values())),
-            "COMMUNITY_EXPRESS_COVERAGE": _rate(total["communities"], sum(communities.values()))
-            if set(communities) <= recorded
+            "VILLAGE_EXPRESS_COVERAGE": _rate(total["villages"], sum(villages.values()))
+            if complete
             else None,
-            "VILLAGE_POSTAL_COVERAGE": _rate(total["postal"], sum(villages.values())),
-            "EXPRESS_SERVED_VILLAGES": total["villages"],
+            "COMMUNITY_EXPRESS_COVERAGE": _rate(total["communities"], sum(communities.values()))
+            if set(communities) <= recorded_communities
+            else None,
+            "VILLAGE_POSTAL_COVERAGE": _rate(total["postal"], sum(villages.values()))
+            if set(villages) <= recorded_postal
+            else None,
+            "EXPRESS_SERVED_VILLAGES": total["villages"] if complete else None,
         }
     return figures
 
 
-def served_keys() -> tuple[str, ...]:
-    return ("villages", "communities", "postal")
+def _counties(records: QuerySet[Any]) -> set[str]:
+    return set(records.values_list(Substr("village__code", 1, 6), flat=True).distinct())
 
 
 def express_publish(today: datetime.date) -> int:

@@ -278,13 +278,7 @@ def county_network(request: HttpRequest, code: str) -> HttpResponse:
         .select_related("parent")
         .order_by("code")
     )
-    trend = (
-        DataValue.objects.filter(
-            org_unit=county.code, element__code__in=TREND_ELEMENTS, period_type="yearly"
-        )
-        .select_related("element", "source")
-        .order_by("element__code", "period")
-    )
+    trend, years = _trend(county)
     return render(
         request,
         "network/county.html",
@@ -294,6 +288,7 @@ def county_network(request: HttpRequest, code: str) -> HttpResponse:
             "gaps": gaps[:500],
             "gap_count": gaps.count(),
             "trend": trend,
+            "years": years,
             "stations": stations_in_scope(request.user).filter(
                 division__code__startswith=county.territory_prefix
             ),
@@ -312,6 +307,28 @@ def county_network(request: HttpRequest, code: str) -> HttpResponse:
             "express_registry": EXPRESS,
         },
     )
+
+
+def _trend(county: Division) -> tuple[list[dict[str, Any]], list[str]]:
+    """The county's yearly figures as rows (one per element, in the network's order) by year,
+    each value with its source; the years any figure covers."""
+    values = DataValue.objects.filter(
+        org_unit=county.code, element__code__in=TREND_ELEMENTS, period_type="yearly"
+    ).select_related("element", "source")
+    years = sorted({value.period for value in values})
+    rows: dict[str, dict[str, Any]] = {}
+    for value in values:
+        row = rows.setdefault(
+            value.element.code,
+            {"element": value.element, "cells": {}, "sources": set()},
+        )
+        row["cells"][value.period] = value
+        row["sources"].add(value.source.name_zh)
+    ordered = [rows[code] for code in TREND_ELEMENTS if code in rows]
+    for row in ordered:
+        row["cells"] = [row["cells"].get(year) for year in years]
+        row["sources"] = sorted(row["sources"])
+    return ordered, years
 
 
 def _heat(rate: float | None) -> str:

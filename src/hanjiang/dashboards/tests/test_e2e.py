@@ -167,3 +167,57 @@ def test_the_plan_dashboard_and_a_figure_recorded_on_an_indicator_page(
     after = page.inner_text("[data-testid=required-growth]")
     assert before != after
     page.screenshot(path=str(ARTIFACTS / "plan-indicator.png"), full_page=True)
+
+
+def test_the_network_map_colours_counties_and_draws_places(
+    live_server: Any, reference: None, browser_page: Any
+) -> None:
+    import datetime
+
+    from hanjiang.network.models import Carrier, ExpressService, Park
+
+    county = Division.objects.get(code="420625000000")
+    UserFactory(username="mapper", role=Role.CITY_ADMIN)
+    township = county.children.filter(level="township").order_by("code").first()
+    assert township is not None
+    Park.objects.create(
+        name="谷城测试园（测试数据）",
+        kind="ecommerce_park",
+        division=township,
+        opened_on=datetime.date(2023, 1, 1),
+        latitude="32.262",
+        longitude="111.653",
+    )
+    village = township.children.filter(kind="village").order_by("code").first()
+    ExpressService.objects.create(
+        village=village,
+        carrier=Carrier.objects.get_or_create(
+            code="china-post", defaults={"name_zh": "中国邮政（含 EMS）", "postal": True}
+        )[0],
+        since=datetime.date(2023, 1, 1),
+    )
+    page = browser_page
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "mapper")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+    page.goto(f"{live_server.url}/network/map/?metric=express&county=420625")
+    page.wait_for_selector("#network-map[data-ready=true]", timeout=15000)
+    option = page.evaluate(
+        """() => { const o = echarts.getInstanceByDom(document.getElementById('network-map'))
+              .getOption();
+              return {coloured: o.series[0].data.filter(d => typeof d.value === 'number')
+                        .map(d => [d.name, d.value]),
+                      places: o.series.slice(1).map(s => [s.name, s.data.length])}; }"""
+    )
+    listed = Division.objects.filter(
+        code__startswith="420625", kind="village", editions__year=2023
+    ).count()
+    assert option["coloured"] == [["谷城县", round(100 / listed, 1)]]
+    assert option["places"] == [["电商服务站点", 0], ["园区", 1], ["冷链设施", 0]]
+    rows = page.locator("[data-testid=township-table] tbody tr").count()
+    assert rows == county.children.filter(level="township", editions__year=2023).count()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "network-map.png"), full_page=True)

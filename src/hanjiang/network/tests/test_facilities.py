@@ -184,11 +184,14 @@ def test_occupancy_and_park_counts_are_published(users: dict[str, Any], county: 
         25.0,
         50.0,
     ]
+    # Logistics parks are counted from the first one's opening; no cross-border park is
+    # registered, so their count is missing, not zero.
     assert [_value("LOGISTICS_PARKS", unit, year) for year in ("2022", "2023", "2024")] == [
-        0.0,
+        None,
         1.0,
         1.0,
     ]
+    assert _value("CROSSBORDER_PARKS", unit, "2024") is None
     assert _value("PARK_RESIDENT_ENTERPRISES", "420600000000", "2024") == 2.0
     assert _value("PARK_OCCUPANCY_RATE", "420600000000", "2024") == 50.0
 
@@ -234,6 +237,8 @@ def test_village_express_coverage_is_published_per_county_only_while_partial(
     assert _value("VILLAGE_EXPRESS_COVERAGE", county.code, year) == round(100 * 3 / listed, 2)
     assert _value("VILLAGE_POSTAL_COVERAGE", county.code, year) == round(100 * 2 / listed, 2)
     assert _value("EXPRESS_SERVED_VILLAGES", county.code, year) == 3.0
+    # No community is recorded: community coverage is missing, not zero.
+    assert _value("COMMUNITY_EXPRESS_COVERAGE", county.code, year) is None
     # Only one county has records: the city's coverage is not published.
     assert _value("VILLAGE_EXPRESS_COVERAGE", "420600000000", year) is None
     table = {row.township.code: row for row in figures.township_table("420625", DAY)}

@@ -33,7 +33,7 @@
             return item.name + " " + (item.value === undefined || isNaN(item.value) ? "—" : item.value);
           } },
           legend: groups.length ? { data: groups.map(function (group) { return group.label; }), top: 0, right: 0 } : undefined,
-          visualMap: { min: 0, max: max, calculable: false, seriesIndex: 0, inRange: { color: ["#fbe9e7", "#1e7b34"] }, left: "left", bottom: 10 },
+          visualMap: { min: 0, max: max, calculable: false, seriesIndex: 0, text: [String(max), "0"], inRange: { color: ["#fbe9e7", "#1e7b34"] }, left: "left", bottom: 10 },
           geo: { map: "counties", roam: false, label: { show: true, fontSize: 12 },
             itemStyle: { areaColor: "#eef2f7", borderColor: "#5b7ea4" } },
           series: series
