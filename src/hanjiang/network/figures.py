@@ -467,7 +467,10 @@ def scenic_publish(today: datetime.date) -> int:
     if not ScenicSpot.objects.exists():
         return publish_series(SCENIC, None, today, scenic_figures)
     first = _first(
-        ScenicSpot.objects.order_by("graded_on").values_list("graded_on", flat=True).first(),
+        ScenicSpot.objects.filter(graded_on__isnull=False)
+        .order_by("graded_on")
+        .values_list("graded_on", flat=True)
+        .first(),
         PlatformPresence.objects.filter(scenic_spot__isnull=False)
         .order_by("since")
         .values_list("since", flat=True)
