@@ -45,17 +45,20 @@ from hanjiang.network.registries import Field, Registry, active, overlapping, re
 DIVISION_LEVELS = ("county", "township", "village")
 
 
-def _location(label: Any = None) -> tuple[Field, ...]:
+DIVISION = Field(
+    "division_code",
+    _("Division code"),
+    "division",
+    required=True,
+    attr="division",
+    levels=DIVISION_LEVELS,
+    in_list=True,
+)
+
+
+def _location() -> tuple[Field, ...]:
     return (
-        Field(
-            "division_code",
-            label or _("Division code"),
-            "division",
-            required=True,
-            attr="division",
-            levels=DIVISION_LEVELS,
-            in_list=True,
-        ),
+        DIVISION,
         Field("operator_uscc", _("Operator's credit code"), "organisation", attr="operator"),
         Field("address", _("Address")),
         Field("latitude", _("Latitude"), "coordinate"),
@@ -322,15 +325,7 @@ SCENIC = register(
         fields=(
             Field("name", _("Name"), required=True, in_list=True),
             Field("grade", _("Grade"), "choice", required=True, choices=ScenicGrade, in_list=True),
-            Field(
-                "division_code",
-                _("Division code"),
-                "division",
-                required=True,
-                attr="division",
-                levels=DIVISION_LEVELS,
-                in_list=True,
-            ),
+            DIVISION,
             Field("graded_on", _("Graded on"), "date"),
             Field("delisted_on", _("Grade withdrawn on"), "date"),
             Field("note", _("Note"), "note"),

@@ -249,13 +249,14 @@ class ParkKind(models.TextChoices):
 OCCUPANCY_KINDS = (ParkKind.ECOMMERCE_PARK, ParkKind.ECOMMERCE_BASE, ParkKind.CROSSBORDER_PARK)
 
 
-class Park(TimeStampedModel):
-    """An e-commerce park, base or logistics park, with the enterprises it can host."""
+class Placed(TimeStampedModel):
+    """A facility at a place: its division, operator, address and coordinates."""
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=ParkKind.choices)
     division = models.ForeignKey(
-        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="parks"
+        Division,
+        verbose_name=_("division"),
+        on_delete=models.PROTECT,
+        related_name="%(class)s_set",
     )
     operator = models.ForeignKey(
         Organisation,
@@ -263,7 +264,7 @@ class Park(TimeStampedModel):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="parks",
+        related_name="%(class)s_set",
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
     latitude = models.DecimalField(
@@ -272,6 +273,16 @@ class Park(TimeStampedModel):
     longitude = models.DecimalField(
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
+
+    class Meta:
+        abstract = True
+
+
+class Park(Placed):
+    """An e-commerce park, base or logistics park, with the enterprises it can host."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=ParkKind.choices)
     floor_area = models.DecimalField(
         _("floor area (m²)"), max_digits=12, decimal_places=1, null=True, blank=True
     )
@@ -370,31 +381,13 @@ class Temperature(models.TextChoices):
     BOTH = "both", _("Chilled and frozen (冷藏冷冻)")
 
 
-class ColdChainFacility(TimeStampedModel):
+class ColdChainFacility(Placed):
     """A cold-chain facility in a county, township or village, with its capacity."""
 
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=ColdChainKind.choices)
     temperature = models.CharField(
         _("temperature range"), max_length=10, choices=Temperature.choices
-    )
-    division = models.ForeignKey(
-        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="cold_chain"
-    )
-    operator = models.ForeignKey(
-        Organisation,
-        verbose_name=_("operator"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="cold_chain",
-    )
-    address = models.CharField(_("address"), max_length=300, blank=True)
-    latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
     capacity_tonnes = models.DecimalField(
         _("capacity (t)"), max_digits=12, decimal_places=1, null=True, blank=True

@@ -521,3 +521,29 @@ def test_load_network_registers_the_plans_platforms_once(statistics: None) -> No
     call_command("load_network", stdout=again)
     assert "0 platforms named by the plan registered" in again.getvalue()
     assert Platform.objects.count() == 19
+
+
+def test_scenic_figures_start_at_the_earliest_grading(
+    users: dict[str, Any], county: Division
+) -> None:
+    admin = users["city_admin"]
+    for name, graded_on in (
+        ("无日期景区（测试数据）", ""),
+        ("有日期景区（测试数据）", "2022-05-01"),
+    ):
+        record_save(
+            facilities.SCENIC,
+            actor=admin,
+            data={
+                "name": name,
+                "grade": "AAA",
+                "division_code": county.short_code,
+                "graded_on": graded_on,
+            },
+        )
+    figures.scenic_publish(DAY)
+    assert [_value("A_LEVEL_SCENIC_SPOTS", county.code, year) for year in ("2021", "2022")] == [
+        None,
+        2.0,
+    ]
+    assert _value("A_LEVEL_SCENIC_ONLINE_COVERAGE", county.code, "2022") == 0.0
