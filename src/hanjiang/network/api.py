@@ -5,8 +5,10 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import translation
 from ninja import Body, Field, Query, Router, Schema
+from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
+from pydantic import ValidationError as PydanticValidationError
 
 from hanjiang.accounts.api_auth import roles_auth
 from hanjiang.accounts.models import Role
@@ -200,6 +202,18 @@ class TrainingOut(Schema):
         return session.county.code
 
 
+def _training_data(payload: TrainingIn) -> TrainingInput:
+    return TrainingInput(
+        held_on=payload.held_on.isoformat(),
+        county=payload.county,
+        organiser=payload.organiser,
+        topic=payload.topic,
+        kind=payload.kind,
+        persons=str(payload.persons),
+        note=payload.note,
+    )
+
+
 @router.get(
     "/training",
     response=list[TrainingOut],
@@ -218,17 +232,30 @@ def training_list(request: HttpRequest) -> QuerySet[TrainingSession]:
     auth=roles_auth(Role.CITY_ADMIN, Role.COUNTY_OFFICER),
 )
 def training_create(request: HttpRequest, payload: TrainingIn) -> Status[TrainingSession]:
-    data = TrainingInput(
-        held_on=payload.held_on.isoformat(),
-        county=payload.county,
-        organiser=payload.organiser,
-        topic=payload.topic,
-        kind=payload.kind,
-        persons=str(payload.persons),
-        note=payload.note,
-    )
+    data = _training_data(payload)
     session = training_record(actor=request.user, data=data, channel=AuditChannel.API)
     return Status(201, trainings_in_scope(request.user).get(pk=session.pk))
+
+
+@router.put(
+    "/training/{session_id}",
+    response=TrainingOut,
+    summary="Correct a training session",
+    auth=roles_auth(Role.CITY_ADMIN, Role.COUNTY_OFFICER),
+)
+def training_update(
+    request: HttpRequest, session_id: int, payload: Body[dict[str, Any]]
+) -> TrainingSession:
+    # The session's scope is checked before its body is read: outside it, the answer is 403.
+    session = record_in_scope(trainings_in_scope(request.user), session_id)
+    try:
+        data = TrainingIn.model_validate(payload)
+    except PydanticValidationError as error:
+        raise NinjaValidationError([dict(item) for item in error.errors()]) from None
+    training_record(
+        actor=request.user, data=_training_data(data), channel=AuditChannel.API, session=session
+    )
+    return trainings_in_scope(request.user).get(pk=session.pk)
 
 
 # The facility registries: one set of operations per registry (see network.registries).

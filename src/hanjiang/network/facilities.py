@@ -29,6 +29,7 @@ from hanjiang.network.models import (
     Carrier,
     ColdChainFacility,
     ColdChainKind,
+    CoverageDenominator,
     ExpressService,
     Park,
     ParkKind,
@@ -38,6 +39,7 @@ from hanjiang.network.models import (
     PlatformPresence,
     ScenicGrade,
     ScenicSpot,
+    StationLevel,
     Temperature,
 )
 from hanjiang.network.registries import Field, Registry, active, overlapping, register
@@ -446,6 +448,76 @@ PRESENCES = register(
     )
 )
 
+
+# Coverage denominators ------------------------------------------------------------------------
+
+
+def _denominator_check(
+    cleaned: dict[str, Any], instance: Any, pending: Sequence[dict[str, Any]], row: int | None
+) -> list[ErrorItem]:
+    errors = []
+    if cleaned["level"] == StationLevel.COUNTY_CENTRE:
+        errors.append(
+            ErrorItem(
+                "invalid_choice",
+                _("Coverage is counted for township stations and village points only."),
+                field="level",
+                row=row,
+            )
+        )
+    key = {name: cleaned[name] for name in ("county", "year", "level")}
+    stored = CoverageDenominator.objects.filter(**key)
+    if instance is not None:
+        stored = stored.exclude(pk=instance.pk)
+    if stored.exists() or any(all(o[k] == v for k, v in key.items()) for o in pending):
+        errors.append(
+            ErrorItem(
+                "duplicate",
+                _("A denominator for this county, year and level is already stored."),
+                field="year",
+                row=row,
+            )
+        )
+    return errors
+
+
+DENOMINATORS = register(
+    Registry(
+        slug="denominators",
+        model=CoverageDenominator,
+        title=_("Coverage denominators"),
+        noun=_("coverage denominator"),
+        intro=_(
+            "How many townships or administrative villages a county's coverage is counted "
+            "against in a year, as a source states it (the plan's Table 2-2, a county's "
+            "statistics …). Shown beside the coverage computed from the division list; never "
+            "substituted for it."
+        ),
+        fields=(
+            Field(
+                "county_code",
+                _("County code"),
+                "division",
+                required=True,
+                attr="county",
+                levels=("county",),
+                in_list=True,
+            ),
+            Field("year", _("Year"), "int", required=True, minimum=2000, in_list=True),
+            Field("level", _("Level"), "choice", required=True, choices=StationLevel, in_list=True),
+            Field("value", _("Denominator"), "positive", required=True, in_list=True),
+            Field("source", _("Source"), required=True, in_list=True),
+        ),
+        territory=("county__code",),
+        place=lambda cleaned: cleaned["county"].code if cleaned.get("county") else "",
+        search=("county__name", "source"),
+        filter_field="level",
+        checks=(_denominator_check,),
+        related=("county",),
+        title_field="county",
+    )
+)
+
 SLUGS = (
     PARKS.slug,
     PARK_RESIDENTS.slug,
@@ -454,6 +526,7 @@ SLUGS = (
     SCENIC.slug,
     PLATFORMS.slug,
     PRESENCES.slug,
+    DENOMINATORS.slug,
 )
 
 

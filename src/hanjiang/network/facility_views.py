@@ -76,6 +76,8 @@ def page_value(record: Any, item: Field) -> dict[str, Any]:
 
 def _filtered(request: HttpRequest, registry: Registry) -> Any:
     records = in_scope(registry, request.user)
+    if not records.ordered:
+        records = records.order_by("pk")
     query = request.GET.get("q", "").strip()
     county = request.GET.get("county", "")
     choice = request.GET.get("choice", "")

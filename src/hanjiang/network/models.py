@@ -109,6 +109,7 @@ class CoverageDenominator(models.Model):
     class Meta:
         verbose_name = _("coverage denominator")
         verbose_name_plural = _("coverage denominators")
+        ordering = ["county__code", "year", "level"]
         constraints = [
             models.UniqueConstraint(
                 fields=["county", "year", "level"], name="coverage_denominator_unique"
@@ -116,7 +117,7 @@ class CoverageDenominator(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.county_id} {self.year} {self.level}: {self.value}"
+        return f"{self.county.name} {self.year} {self.get_level_display()}"
 
 
 class DesignationLevel(models.TextChoices):

@@ -52,8 +52,8 @@ class Field:
 
     key: str
     label: str | Promise
-    kind: str = "text"  # text, note, date, int, decimal, choice, bool, division,
-    # organisation, ref, coordinate
+    kind: str = "text"  # text, note, date, int, decimal, positive (a float above zero), choice,
+    # bool, division, organisation, ref, coordinate
     required: bool = False
     attr: str = ""  # the model attribute, when it differs from the key
     choices: Any = None  # a Choices class
@@ -183,8 +183,8 @@ def as_data(registry: Registry, record: Any) -> dict[str, Any]:
             data[item.key] = str(value) if value else None
         elif item.kind == "date":
             data[item.key] = value.isoformat() if value else None
-        elif item.kind in {"decimal", "coordinate"}:
-            data[item.key] = str(value) if value is not None else None
+        elif item.kind in {"decimal", "coordinate"} and value is not None:
+            data[item.key] = str(value)
         else:
             data[item.key] = value
     return data
@@ -225,6 +225,18 @@ def _number(item: Field, text: str, model: Any, row: int | None, errors: list[Er
             )
             return None
         return number.quantize(Decimal("0.000001"))
+    if item.kind == "positive":
+        if not number.is_finite() or number <= 0:
+            errors.append(
+                _error(
+                    "invalid_number",
+                    _("“%(value)s” is not a number above zero.") % {"value": text},
+                    item,
+                    row,
+                )
+            )
+            return None
+        return float(number)
     if item.kind == "int":
         if not number.is_finite() or number != number.to_integral_value() or number < item.minimum:
             errors.append(
@@ -275,7 +287,7 @@ def _value(
         return "" if item.kind in {"text", "note"} else None
     if item.kind == "date":
         return date_field(text, item.key, row, errors)
-    if item.kind in {"int", "decimal", "coordinate"}:
+    if item.kind in {"int", "decimal", "coordinate", "positive"}:
         return _number(item, text, registry.model, row, errors)
     if item.kind == "choice":
         value = _choice(item, text)

@@ -124,31 +124,36 @@ def _validate(actor: Any, data: TrainingInput) -> tuple[datetime.date, Division,
 
 
 def training_record(
-    *, actor: Any, data: TrainingInput, channel: AuditChannel = AuditChannel.WEB
+    *,
+    actor: Any,
+    data: TrainingInput,
+    channel: AuditChannel = AuditChannel.WEB,
+    session: TrainingSession | None = None,
 ) -> TrainingSession:
-    if scope_of(actor).role not in {Role.CITY_ADMIN, Role.COUNTY_OFFICER}:
+    """Record a session, or correct `session` (which must lie in the actor's scope)."""
+    scope = scope_of(actor)
+    if scope.role not in {Role.CITY_ADMIN, Role.COUNTY_OFFICER}:
         raise PermissionDeniedError("forbidden", _("Your role may not record training."))
+    if session is not None and not scope.covers_code(session.county.code):
+        raise PermissionDeniedError("forbidden", _("This session lies outside your county."))
     held_on, county, persons = _validate(actor, data)
     with transaction.atomic():
-        session = TrainingSession.objects.create(
-            held_on=held_on,
-            county=county,
-            organiser=data.organiser.strip(),
-            topic=data.topic.strip(),
-            kind=data.kind,
-            persons=persons,
-            note=data.note.strip(),
-        )
+        before = snapshot(session) if session is not None else None
+        target = session or TrainingSession()
+        target.held_on, target.county, target.persons = held_on, county, persons
+        target.organiser, target.topic = data.organiser.strip(), data.topic.strip()
+        target.kind, target.note = data.kind, data.note.strip()
+        target.save()
         audit_record(
             actor=actor,
-            action=AuditAction.CREATE,
-            instance=session,
-            before=None,
-            after=snapshot(session),
+            action=AuditAction.CREATE if before is None else AuditAction.UPDATE,
+            instance=target,
+            before=before,
+            after=snapshot(target),
             channel=channel,
         )
         transaction.on_commit(lambda: training_publish(timezone.localdate()))
-    return session
+    return target
 
 
 def training_publish(today: datetime.date) -> int:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("counties/<str:code>/", views.county_network, name="county"),
     path("training/", views.training_list, name="training-list"),
     path("training/import/", views.training_upload, name="training-import"),
+    path("training/<int:session_id>/edit/", views.training_edit, name="training-edit"),
     path("designations/", views.designation_list, name="designation-list"),
     path("designations/new/", views.designation_edit, name="designation-create"),
     path("designations/import/", views.designation_import, name="designation-import"),

@@ -510,18 +510,8 @@ def training_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if scope_of(request.user).role not in WRITERS:
             raise PermissionDenied
-        post = request.POST
-        data = TrainingInput(
-            held_on=post.get("held_on", ""),
-            county=post.get("county", ""),
-            organiser=post.get("organiser", ""),
-            topic=post.get("topic", ""),
-            kind=post.get("kind", ""),
-            persons=post.get("persons", ""),
-            note=post.get("note", ""),
-        )
         try:
-            training_record(actor=request.user, data=data)
+            training_record(actor=request.user, data=_training_input(request))
         except DomainError as error:
             errors = error.errors
         else:
@@ -546,6 +536,63 @@ def training_list(request: HttpRequest) -> HttpResponse:
                 if can_view_division(scope, c)
             ],
             "can_write": scope.role in WRITERS,
+        },
+        status=422 if errors else 200,
+    )
+
+
+def _training_input(request: HttpRequest) -> TrainingInput:
+    post = request.POST
+    return TrainingInput(
+        held_on=post.get("held_on", ""),
+        county=post.get("county", ""),
+        organiser=post.get("organiser", ""),
+        topic=post.get("topic", ""),
+        kind=post.get("kind", ""),
+        persons=post.get("persons", ""),
+        note=post.get("note", ""),
+    )
+
+
+@roles_required(*WRITERS)
+def training_edit(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = record_in_scope(trainings_in_scope(request.user), session_id)
+    errors: list[Any] = []
+    if request.method == "POST":
+        try:
+            training_record(actor=request.user, data=_training_input(request), session=session)
+        except DomainError as error:
+            errors = error.errors
+        else:
+            messages.success(request, _("Training session recorded."))
+            return redirect("network:training-list")
+    values = (
+        request.POST
+        if request.method == "POST"
+        else {
+            "held_on": session.held_on.isoformat(),
+            "county": session.county.short_code,
+            "organiser": session.organiser,
+            "topic": session.topic,
+            "kind": session.kind,
+            "persons": session.persons,
+            "note": session.note,
+        }
+    )
+    scope = scope_of(request.user)
+    return render(
+        request,
+        "network/training_form.html",
+        {
+            "session": session,
+            "errors": errors,
+            "values": values,
+            "kinds": TrainingKind.choices,
+            "counties": [
+                c
+                for c in Division.objects.filter(level=DivisionLevel.COUNTY)
+                if can_view_division(scope, c)
+            ],
         },
         status=422 if errors else 200,
     )

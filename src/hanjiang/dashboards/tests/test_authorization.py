@@ -85,6 +85,7 @@ PAGES: dict[str, tuple[str, str, set[str]]] = {
     "api-1.0.0:openapi-json": ("get", "", PUBLIC),
     "api-1.0.0:openapi-view": ("get", "", PUBLIC),
     "network:map": ("get", "", SIGNED_IN),
+    "network:training-edit": ("get", "other_training", ADMIN),
 }
 
 # The facility registries: who writes, and who sees a record of another county (or, for
@@ -97,6 +98,7 @@ FACILITY_WRITERS = {
     "scenic-spots": REGISTRARS,
     "platforms": ADMIN,
     "presences": REPORTERS,
+    "denominators": REGISTRARS,
 }
 FACILITY_READERS = dict.fromkeys(FACILITY_WRITERS, CITY_READERS) | {"platforms": SIGNED_IN}
 for _slug, _writers in FACILITY_WRITERS.items():
@@ -130,6 +132,7 @@ API: dict[tuple[str, str], set[str]] = {
     ("get", "/api/v1/designations"): SIGNED_IN,
     ("get", "/api/v1/training"): SIGNED_IN - {"enterprise"},
     ("post", "/api/v1/training"): REGISTRARS,
+    ("put", "/api/v1/training/{session_id}"): ADMIN,
     ("post", "/api/v1/designations"): REGISTRARS,
     ("get", "/api/v1/plans"): SIGNED_IN,
     ("get", "/api/v1/plans/{code}/progress"): SIGNED_IN,
@@ -241,6 +244,18 @@ def _arguments(kind: str, request: pytest.FixtureRequest, actor: Any) -> dict[st
             opened_on=dt.date(2022, 1, 1),
         )
         return {"station_id": station.pk}
+    if kind == "other_training":
+        from hanjiang.network.models import TrainingSession
+
+        session = TrainingSession.objects.create(
+            held_on=datetime.date(2024, 3, 1),
+            county=request.getfixturevalue("other_county"),
+            organiser="测试（测试数据）",
+            topic="测试",
+            kind="rural",
+            persons=10,
+        )
+        return {"session_id": session.pk}
     if kind.startswith("other_facility:"):
         return {"record_id": _other_facility(kind.split(":")[1], request)}
     if kind.startswith("plan"):
@@ -300,6 +315,9 @@ def _api_path(path: str, request: pytest.FixtureRequest, actor: Any) -> str:
         path = path.replace("{station_id}", str(station))
     if "{token_id}" in path:
         path = path.replace("{token_id}", str(_arguments("own_token", request, actor)["token_id"]))
+    if "{session_id}" in path:
+        session = _arguments("other_training", request, actor)["session_id"]
+        path = path.replace("{session_id}", str(session))
     if "{record_id}" in path:
         slug = path.split("/")[4]
         path = path.replace("{record_id}", str(_other_facility(slug, request)))
@@ -340,6 +358,9 @@ def _other_facility(slug: str, request: pytest.FixtureRequest) -> int:
         "platforms": lambda: platform,
         "presences": lambda: models.PlatformPresence.objects.create(
             platform=platform, organisation=organisation, since=day
+        ),
+        "denominators": lambda: models.CoverageDenominator.objects.create(
+            county=other, year=2024, level="village_point", value=60, source="测试（测试数据）"
         ),
     }
     return int(records[slug]().pk)

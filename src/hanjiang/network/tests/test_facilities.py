@@ -547,3 +547,44 @@ def test_scenic_figures_start_at_the_earliest_grading(
         2.0,
     ]
     assert _value("A_LEVEL_SCENIC_ONLINE_COVERAGE", county.code, "2022") == 0.0
+
+
+def test_denominators_are_recorded_per_county_year_and_level(
+    users: dict[str, Any], county: Division, client_for: Any
+) -> None:
+    officer = users["county_officer"]
+    data = {
+        "county_code": "420625",
+        "year": "2024",
+        "level": "村级电商服务点",
+        "value": "238",
+        "source": "谷城县统计年鉴 2024（测试数据）",
+    }
+    saved = record_save(facilities.DENOMINATORS, actor=officer, data=data).record
+    assert (saved.county, saved.year, saved.level, saved.value) == (
+        county,
+        2024,
+        "village_point",
+        238.0,
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        record_save(
+            facilities.DENOMINATORS,
+            actor=officer,
+            data=data | {"level": "county_centre", "value": "0"},
+        )
+    assert [(e.field, e.code) for e in caught.value.errors] == [("value", "invalid_number")]
+    with pytest.raises(ValidationFailed) as caught:
+        record_save(facilities.DENOMINATORS, actor=officer, data=data | {"level": "county_centre"})
+    assert [(e.field, e.code) for e in caught.value.errors] == [("level", "invalid_choice")]
+    with pytest.raises(ValidationFailed) as caught:
+        record_save(facilities.DENOMINATORS, actor=officer, data=data | {"value": "240"})
+    assert [(e.field, e.code) for e in caught.value.errors] == [("year", "duplicate")]
+    with pytest.raises(ValidationFailed) as caught:
+        record_save(facilities.DENOMINATORS, actor=officer, data=data | {"county_code": "420602"})
+    assert [e.code for e in caught.value.errors] == ["outside_scope"]
+    from hanjiang.network.coverage import plan_denominators
+
+    assert plan_denominators(county, 2025) == (None, 238.0)
+    page = client_for(officer).get("/network/denominators/")
+    assert [row["record"] for row in page.context["rows"]] == [saved]

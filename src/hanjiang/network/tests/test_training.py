@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 from typing import Any
 
 import pytest
@@ -121,3 +122,53 @@ def test_training_through_the_api(statistics: None, users: dict[str, Any]) -> No
     assert refused.status_code == 422
     assert refused.json()["code"] == "invalid_persons"
     assert Client().get("/api/v1/training", headers=headers).json()["count"] == 1
+
+
+def test_a_session_is_corrected_on_its_page_and_through_the_api(
+    statistics: None, users: dict[str, Any], client_for: Any
+) -> None:
+    officer = users["county_officer"]
+    session = training_record(actor=officer, data=_input())
+    client = client_for(officer)
+    page = client.post(
+        f"/network/training/{session.pk}/edit/",
+        {
+            "held_on": "2023-05-11",
+            "county": "420625",
+            "organiser": "谷城县商务局（测试数据）",
+            "topic": "农村电商直播实务",
+            "kind": "livestreaming",
+            "persons": "0",
+        },
+    )
+    assert page.status_code == 422
+    assert [e.code for e in page.context["errors"]] == ["invalid_persons"]
+    answer = client.put(
+        f"/api/v1/training/{session.pk}",
+        data=json.dumps(
+            {
+                "held_on": "2023-05-11",
+                "county": "420625",
+                "organiser": "谷城县商务局（测试数据）",
+                "topic": "农村电商直播实务",
+                "kind": "livestreaming",
+                "persons": 135,
+            }
+        ),
+        content_type="application/json",
+    )
+    assert answer.status_code == 200
+    session.refresh_from_db()
+    assert (session.held_on, session.persons) == (datetime.date(2023, 5, 11), 135)
+    missing = client.put(
+        f"/api/v1/training/{session.pk}", data="{}", content_type="application/json"
+    )
+    assert missing.status_code == 422
+    assert {e["field"] for e in missing.json()["errors"]} == {
+        "held_on",
+        "county",
+        "organiser",
+        "topic",
+        "kind",
+        "persons",
+    }
