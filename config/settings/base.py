@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "hanjiang.reporting",
     "hanjiang.plans",
     "hanjiang.network",
+    "hanjiang.crossborder",
     "hanjiang.dashboards",
 ]
 

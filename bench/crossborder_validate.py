@@ -1,0 +1,85 @@
+"""Checking CEB messages: messages per second of the platform's check (safe parse, XSD, business
+rules) against lxml alone parsing and validating the same bytes with the same schema (the floor),
+in the same run, on one core.
+
+Two sets: the 19 official sample messages of the 2022-05 edition, and a synthetic import order
+(CEB311) grown to 60 items, about the size of the official 17 KB CEB311 sample. Goal: at least half
+the floor's rate. Run: `.venv/bin/python bench/crossborder_validate.py [repeats]`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from lxml import etree  # noqa: E402
+
+from hanjiang.crossborder.messages import ROOT as ROOT_NAME  # noqa: E402
+from hanjiang.crossborder.messages import _parser, check, direction_of, schema  # noqa: E402
+
+DATA = ROOT / "src/hanjiang/crossborder/tests/data"
+
+
+def large_order(items: int) -> bytes:
+    """The synthetic order with its second item repeated up to `items` items (totals kept)."""
+    text = (DATA / "CEB311-synthetic.xml").read_text(encoding="utf-8")
+    start = text.index("\t\t<ceb:OrderList>\n\t\t\t<ceb:gnum>2</ceb:gnum>")
+    end = text.index("\t</ceb:Order>")
+    item = text[start:end]
+    extra = "".join(
+        item.replace("<ceb:gnum>2</ceb:gnum>", f"<ceb:gnum>{n}</ceb:gnum>")
+        for n in range(3, items + 1)
+    )
+    added = 60 * (items - 2)
+    text = text[:end] + extra + text[end:]
+    text = text.replace("<ceb:goodsValue>358.5<", f"<ceb:goodsValue>{358.5 + added}<")
+    text = text.replace("<ceb:acturalPaid>381.12<", f"<ceb:acturalPaid>{381.12 + added:.2f}<")
+    return text.encode("utf-8")
+
+
+def floor(data: bytes) -> bool:
+    root = etree.fromstring(data, _parser())
+    code = ROOT_NAME.match(etree.QName(root).localname).group(1)  # type: ignore[union-attr]
+    return bool(schema(direction_of(code) or "import").validate(root))
+
+
+def rate(messages: list[bytes], repeats: int, work: Callable[[bytes], object]) -> float:
+    start = time.perf_counter()
+    for _ in range(repeats):
+        for data in messages:
+            work(data)
+    return len(messages) * repeats / (time.perf_counter() - start)
+
+
+def main() -> None:
+    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    official = [path.read_bytes() for path in sorted((DATA / "official").glob("*.xml"))]
+    order = large_order(60)
+    assert check(order).valid, check(order).problems
+    schema("import"), schema("export")  # loaded before timing
+    print(f"CEB message checks, {repeats} repeats, one core")
+    for label, messages, times in (
+        (f"19 official samples ({sum(map(len, official)) // len(official):,} B each)", official, 1),
+        (f"synthetic CEB311, 60 items ({len(order):,} B)", [order], 19),
+    ):
+        floor_rate = rate(messages, repeats * times, floor)
+        ours = rate(messages, repeats * times, check)
+        print(f"  {label}")
+        print(f"    floor: lxml parse + XSD      {floor_rate:8,.0f} messages/s")
+        print(f"    platform: parse, XSD, rules  {ours:8,.0f} messages/s")
+        print(f"    platform / floor             {ours / floor_rate:8.2f} (goal ≥ 0.5)")
+
+
+if __name__ == "__main__":
+    main()
