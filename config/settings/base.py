@@ -172,3 +172,5 @@ PLAN_AT_RISK_POINTS = env_int("PLAN_AT_RISK_POINTS", 10)
 PLAN_OFF_TRACK_POINTS = env_int("PLAN_OFF_TRACK_POINTS", 30)
 
 HANJIANG_DEMO_CONTENT = env_bool("HANJIANG_DEMO_CONTENT", default=True)
+# The key of personal information at rest (identity and telephone numbers); SECRET_KEY when unset.
+HANJIANG_DATA_KEY = env_str("HANJIANG_DATA_KEY", "")

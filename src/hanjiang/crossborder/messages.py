@@ -8,6 +8,7 @@ Rules:
   neither loads DTDs nor reaches the network;
 - the root is `CEBnnnMessage` in the namespace `http://www.chinaport.gov.cn/ceb`; the code picks
   the schema (import 311 … 900, export 303 … 792); anything else is `Unknown`;
+- a signature, when present, is verified (digest and value; `signing`);
 - the schema is checked first; the business rules run on every message that is well formed and of
   a known type, so one pass reports all the problems it can find (an element the schema refused is
   reported once, by the schema);
@@ -28,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 NS = "http://www.chinaport.gov.cn/ceb"
+PREFIXES = {NS: "ceb", "http://www.w3.org/2000/09/xmldsig#": "ds"}
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 IMPORT_CODES = frozenset(
     {"311", "312", "411", "412", "511", "512", "513", "514", "621", "622", "623", "624", "625"}
@@ -168,6 +170,7 @@ def parse(data: bytes, checked: Checked) -> etree._Element | None:
 def check(data: bytes) -> Checked:
     """Parse, validate against the schema and apply the business rules (see the module's rules)."""
     from hanjiang.crossborder.rules import apply_rules
+    from hanjiang.crossborder.signing import verify
 
     checked = Checked()
     root = parse(data, checked)
@@ -195,6 +198,7 @@ def check(data: bytes) -> Checked:
             checked.problems.append(
                 Problem("schema", _schema_path(root, entry), entry.message, "xsd")
             )
+    checked.problems.extend(verify(root))
     # Where the schema already refused an element (a currency it fixes at 142 …), its message
     # stands alone.
     refused = {problem.path for problem in checked.problems}
@@ -214,7 +218,8 @@ def path_of(element: etree._Element) -> str:
     current: etree._Element | None = element
     while current is not None:
         qname = etree.QName(current)
-        name = f"ceb:{qname.localname}" if qname.namespace == NS else qname.localname
+        prefix = PREFIXES.get(qname.namespace or "")
+        name = f"{prefix}:{qname.localname}" if prefix else qname.localname
         parent = current.getparent()
         if parent is not None:
             same = [sibling for sibling in parent if sibling.tag == current.tag]

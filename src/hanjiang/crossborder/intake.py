@@ -1,0 +1,549 @@
+"""Receiving CEB messages from enterprises: the checks that need the platform's records, and the
+storing of the import documents they carry.
+
+Rules (after the message checks of `messages` and `rules`):
+- only an enterprise user whose organisation's filing is approved may send, and only messages
+  its roles allow (an order from a platform, an enterprise or a logistics company, a payment from
+  a payment institution, a waybill from a logistics company, an inventory from a declaring agent,
+  an e-commerce enterprise or a platform …); receipts (even codes) come from customs, never from
+  an enterprise;
+- `BaseTransfer/copCode` is one of the sender's codes (customs registration code or credit code);
+- every enterprise a document names (platform, enterprise, logistics, payment, agent) has an
+  approved filing; every inventory item is a good filed by the e-commerce enterprise (its
+  `itemNo`, or its `itemRecordNo`, is a filed item number);
+- a message guid is used once (among accepted messages and within a batch);
+- `appType` 1 declares a document whose key (order: platform + order number; payment: payment
+  company + transaction; waybill: logistics company + waybill number; inventory: platform +
+  enterprise + order number) is not yet declared; 2 changes and 3 deletes one that is;
+- a batch is applied whole or not at all: when any message of it fails, nothing of it is stored
+  but the refused messages themselves (with their CEB900 receipts), so that the sender sees what
+  to fix; each valid message of a refused batch is reported as not applied.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from lxml import etree
+
+from hanjiang.accounts.models import Role
+from hanjiang.accounts.scoping import scope_of
+from hanjiang.core.errors import PermissionDeniedError
+from hanjiang.core.personal import digest, encrypt
+from hanjiang.crossborder.messages import Checked, Problem, check, path_of
+from hanjiang.crossborder.models import (
+    Channel,
+    Filing,
+    FilingRole,
+    FilingStatus,
+    GoodsRecord,
+    Inventory,
+    InventoryItem,
+    Message,
+    MessageStatus,
+    Order,
+    OrderItem,
+    Payment,
+    Waybill,
+)
+from hanjiang.crossborder.receipts import receipt
+from hanjiang.crossborder.rules import PREFIX, Fields, _children, _text
+
+R = FilingRole
+SENDERS: dict[str, set[str]] = {
+    "311": {R.PLATFORM, R.ENTERPRISE, R.LOGISTICS},
+    "411": {R.PAYMENT},
+    "511": {R.LOGISTICS},
+    "513": {R.LOGISTICS},
+    "621": {R.AGENT, R.ENTERPRISE, R.PLATFORM},
+    "623": {R.AGENT, R.ENTERPRISE, R.PLATFORM},
+    "625": {R.AGENT, R.ENTERPRISE, R.PLATFORM},
+    "711": {R.SITE},
+    "303": {R.PLATFORM, R.ENTERPRISE},
+    "403": {R.PLATFORM, R.ENTERPRISE},
+    "505": {R.LOGISTICS},
+    "507": {R.SITE, R.LOGISTICS},
+    "509": {R.SITE, R.LOGISTICS},
+    "607": {R.LOGISTICS, R.AGENT},
+    "603": {R.AGENT, R.ENTERPRISE},
+    "605": {R.AGENT, R.ENTERPRISE},
+    "213": {R.AGENT, R.ENTERPRISE},
+    "215": {R.AGENT, R.ENTERPRISE, R.SITE},
+    "701": {R.AGENT, R.ENTERPRISE},
+}
+
+
+@dataclass
+class Outcome:
+    name: str
+    checked: Checked
+    status: str = ""  # accepted, refused, not_applied
+    message: Message | None = None
+    receipt: bytes = b""
+    documents: list[Any] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.checked.problems
+
+
+def _problem(code: str, element: etree._Element, message: Any) -> Problem:
+    return Problem(code, path_of(element), message, "platform")
+
+
+class Intake:
+    """The checks of one batch against the records (and the batch's own earlier messages)."""
+
+    def __init__(self, sender: Filing) -> None:
+        self.sender = sender
+        self.approved: dict[str, Filing] = {}
+        for filing in Filing.objects.filter(status=FilingStatus.APPROVED).select_related(
+            "organisation"
+        ):
+            for code in filing.codes:
+                self.approved[code] = filing
+        self.guids: set[str] = set()
+        self.keys: dict[tuple[str, ...], int] = {}  # document key → app type seen in the batch
+
+    def review(self, checked: Checked) -> None:
+        root = checked.tree
+        assert root is not None  # noqa: S101 - only valid messages are reviewed
+        code = checked.code
+        problems = checked.problems
+        if code not in SENDERS:
+            problems.append(
+                _problem(
+                    "wrong_direction",
+                    root,
+                    _("A %(type)s is sent by customs, not by an enterprise.")
+                    % {"type": checked.message_type},
+                )
+            )
+            return
+        if not SENDERS[code] & set(self.sender.roles):
+            problems.append(
+                _problem(
+                    "wrong_role",
+                    root,
+                    _("Your filing's roles do not include sending a %(type)s.")
+                    % {"type": checked.message_type},
+                )
+            )
+        transfer = root.find(f"{PREFIX}BaseTransfer")
+        cop = transfer.find(f"{PREFIX}copCode") if transfer is not None else None
+        if cop is not None and (cop.text or "").strip() not in self.sender.codes:
+            problems.append(
+                _problem(
+                    "wrong_sender",
+                    cop,
+                    _("copCode “%(code)s” is not one of your filed codes.")
+                    % {"code": (cop.text or "").strip()},
+                )
+            )
+        if (
+            Message.objects.filter(guid=checked.guid, status=MessageStatus.ACCEPTED).exists()
+            or checked.guid in self.guids
+        ):
+            problems.append(
+                _problem(
+                    "duplicate_guid",
+                    root,
+                    _("A message with guid %(guid)s was already received.")
+                    % {"guid": checked.guid},
+                )
+            )
+        self.guids.add(checked.guid)
+        reviewer = REVIEWS.get(code)
+        if reviewer is not None:
+            reviewer(self, root, problems)
+
+    # Shared checks ------------------------------------------------------------------------------
+
+    def filed(self, found: Fields, names: Sequence[str], problems: list[Problem]) -> None:
+        for name in names:
+            element = found.get(name)
+            value = (element.text or "").strip() if element is not None else ""
+            if element is not None and value and value not in self.approved:
+                problems.append(
+                    _problem(
+                        "unfiled_enterprise",
+                        element,
+                        _("%(name)s “%(code)s” has no approved filing.")
+                        % {"name": name, "code": value},
+                    )
+                )
+
+    def declared(
+        self,
+        found: Fields,
+        key: tuple[str, ...],
+        exists: bool,
+        problems: list[Problem],
+    ) -> None:
+        """appType 1 needs a new key, 2 and 3 an existing one (stored or earlier in the batch)."""
+        app_type = _text(found, "appType")
+        element = found.get("appType")
+        known = exists or self.keys.get(key, 0) in {1, 2}
+        if element is None:
+            return
+        if app_type == "1" and known:
+            problems.append(
+                _problem(
+                    "already_declared",
+                    element,
+                    _("%(key)s is already declared: change it with appType 2.")
+                    % {"key": " / ".join(key[1:])},
+                )
+            )
+        elif app_type in {"2", "3"} and not known:
+            problems.append(
+                _problem(
+                    "not_declared",
+                    element,
+                    _("%(key)s has not been declared: there is nothing to change or delete.")
+                    % {"key": " / ".join(key[1:])},
+                )
+            )
+        self.keys[key] = int(app_type) if app_type.isdigit() else 0
+
+
+def _review_order(intake: Intake, root: etree._Element, problems: list[Problem]) -> None:
+    for block in _children(root, "Order"):
+        head_element = block.find(f"{PREFIX}OrderHead")
+        if head_element is None:
+            continue
+        head = Fields(head_element)
+        intake.filed(head, ("ebpCode", "ebcCode", "payCode"), problems)
+        key = ("order", _text(head, "ebpCode"), _text(head, "orderNo"))
+        exists = Order.objects.filter(ebp_code=key[1], order_no=key[2], withdrawn=False).exists()
+        intake.declared(head, key, exists, problems)
+
+
+def _review_payment(intake: Intake, root: etree._Element, problems: list[Problem]) -> None:
+    for block in _children(root, "Payment"):
+        head_element = block.find(f"{PREFIX}PaymentHead")
+        if head_element is None:
+            continue
+        head = Fields(head_element)
+        intake.filed(head, ("payCode", "ebpCode"), problems)
+        key = ("payment", _text(head, "payCode"), _text(head, "payTransactionId"))
+        exists = Payment.objects.filter(
+            pay_code=key[1], pay_transaction_id=key[2], withdrawn=False
+        ).exists()
+        intake.declared(head, key, exists, problems)
+
+
+def _review_waybill(intake: Intake, root: etree._Element, problems: list[Problem]) -> None:
+    for block in _children(root, "Logistics"):
+        head_element = block.find(f"{PREFIX}LogisticsHead")
+        if head_element is None:
+            continue
+        head = Fields(head_element)
+        intake.filed(head, ("logisticsCode",), problems)
+        key = ("waybill", _text(head, "logisticsCode"), _text(head, "logisticsNo"))
+        exists = Waybill.objects.filter(
+            logistics_code=key[1], logistics_no=key[2], withdrawn=False
+        ).exists()
+        intake.declared(head, key, exists, problems)
+
+
+def _review_inventory(intake: Intake, root: etree._Element, problems: list[Problem]) -> None:
+    for block in _children(root, "Inventory"):
+        head_element = block.find(f"{PREFIX}InventoryHead")
+        if head_element is None:
+            continue
+        head = Fields(head_element)
+        intake.filed(head, ("ebpCode", "ebcCode", "logisticsCode", "agentCode"), problems)
+        key = ("inventory", _text(head, "ebpCode"), _text(head, "ebcCode"), _text(head, "orderNo"))
+        exists = Inventory.objects.filter(
+            ebp_code=key[1], ebc_code=key[2], order_no=key[3], withdrawn=False
+        ).exists()
+        intake.declared(head, key, exists, problems)
+        owner = intake.approved.get(_text(head, "ebcCode"))
+        if owner is None:
+            continue
+        filed = set(GoodsRecord.objects.filter(filing=owner).values_list("item_no", flat=True))
+        for item in _children(block, "InventoryList"):
+            found = Fields(item)
+            names = {_text(found, "itemNo"), _text(found, "itemRecordNo")} - {""}
+            if not names & filed:
+                element = next(
+                    (e for e in (found.get("itemNo"), found.get("gname")) if e is not None), item
+                )
+                problems.append(
+                    _problem(
+                        "unfiled_good",
+                        element,
+                        _("Item %(gnum)s “%(name)s” is not a good filed by %(owner)s.")
+                        % {
+                            "gnum": _text(found, "gnum"),
+                            "name": _text(found, "gname"),
+                            "owner": owner,
+                        },
+                    )
+                )
+
+
+REVIEWS: dict[str, Callable[[Intake, etree._Element, list[Problem]], None]] = {
+    "311": _review_order,
+    "411": _review_payment,
+    "511": _review_waybill,
+    "621": _review_inventory,
+}
+
+
+# Storing ---------------------------------------------------------------------------------------
+
+
+def _decimal(found: Fields, name: str) -> Decimal:
+    return Decimal(_text(found, name) or "0")
+
+
+def _day(text: str) -> datetime.date:
+    return datetime.date(int(text[0:4]), int(text[4:6]), int(text[6:8]))
+
+
+def _secret(target: Any, field_name: str, value: str) -> None:
+    setattr(target, f"{field_name}_secret", encrypt(value))
+    setattr(target, f"{field_name}_digest", digest(value))
+
+
+def _upsert(model: Any, key: dict[str, str], head: Fields, message: Message) -> Any:
+    """The document of `key` to fill: a new one (appType 1), or the one declared (2, 3)."""
+    app_type = _text(head, "appType")
+    document = model.objects.filter(**key, withdrawn=False).first() if app_type != "1" else None
+    document = document or model(**key)
+    document.message = message
+    document.guid = _text(head, "guid")
+    document.app_type = app_type
+    document.order_no = _text(head, "orderNo")
+    document.withdrawn = app_type == "3"
+    return document
+
+
+def _store_orders(root: etree._Element, message: Message) -> list[Any]:
+    stored = []
+    for block in _children(root, "Order"):
+        head = Fields(block.find(f"{PREFIX}OrderHead"))
+        order = _upsert(
+            Order,
+            {"ebp_code": _text(head, "ebpCode"), "order_no": _text(head, "orderNo")},
+            head,
+            message,
+        )
+        order.ebp_name, order.ebc_code = _text(head, "ebpName"), _text(head, "ebcCode")
+        order.ebc_name = _text(head, "ebcName")
+        for name, attr in (
+            ("goodsValue", "goods_value"),
+            ("freight", "freight"),
+            ("discount", "discount"),
+            ("taxTotal", "tax_total"),
+            ("acturalPaid", "actural_paid"),
+        ):
+            setattr(order, attr, _decimal(head, name))
+        order.buyer_name = _text(head, "buyerName")
+        _secret(order, "buyer_id", _text(head, "buyerIdNumber"))
+        _secret(order, "buyer_telephone", _text(head, "buyerTelephone"))
+        _secret(order, "consignee_telephone", _text(head, "consigneeTelephone"))
+        order.pay_code = _text(head, "payCode")
+        order.pay_transaction_id = _text(head, "payTransactionId")
+        order.consignee = _text(head, "consignee")
+        order.consignee_address = _text(head, "consigneeAddress")
+        order.declared_on = _day(_text(head, "appTime"))
+        order.save()
+        order.items.all().delete()
+        OrderItem.objects.bulk_create(
+            OrderItem(
+                order=order,
+                gnum=int(_text(item, "gnum")),
+                item_no=_text(item, "itemNo"),
+                item_name=_text(item, "itemName"),
+                unit=_text(item, "unit"),
+                qty=_decimal(item, "qty"),
+                price=_decimal(item, "price"),
+                total_price=_decimal(item, "totalPrice"),
+                country=_text(item, "country"),
+            )
+            for item in (Fields(element) for element in _children(block, "OrderList"))
+        )
+        stored.append(order)
+    return stored
+
+
+def _store_payments(root: etree._Element, message: Message) -> list[Any]:
+    stored = []
+    for block in _children(root, "Payment"):
+        head = Fields(block.find(f"{PREFIX}PaymentHead"))
+        payment = _upsert(
+            Payment,
+            {
+                "pay_code": _text(head, "payCode"),
+                "pay_transaction_id": _text(head, "payTransactionId"),
+            },
+            head,
+            message,
+        )
+        payment.ebp_code = _text(head, "ebpCode")
+        payment.payer_name = _text(head, "payerName")
+        _secret(payment, "payer_id", _text(head, "payerIdNumber"))
+        payment.amount_paid = _decimal(head, "amountPaid")
+        payment.pay_time = _text(head, "payTime")
+        payment.save()
+        stored.append(payment)
+    return stored
+
+
+def _store_waybills(root: etree._Element, message: Message) -> list[Any]:
+    stored = []
+    for block in _children(root, "Logistics"):
+        head = Fields(block.find(f"{PREFIX}LogisticsHead"))
+        waybill = _upsert(
+            Waybill,
+            {
+                "logistics_code": _text(head, "logisticsCode"),
+                "logistics_no": _text(head, "logisticsNo"),
+            },
+            head,
+            message,
+        )
+        freight = _text(head, "freight")
+        waybill.freight = Decimal(freight) if freight else None
+        waybill.weight = _decimal(head, "weight")
+        waybill.consignee = _text(head, "consignee")
+        waybill.consignee_address = _text(head, "consigneeAddress")
+        _secret(waybill, "consignee_telephone", _text(head, "consigneeTelephone"))
+        waybill.save()
+        stored.append(waybill)
+    return stored
+
+
+def _store_inventories(root: etree._Element, message: Message) -> list[Any]:
+    stored = []
+    for block in _children(root, "Inventory"):
+        head = Fields(block.find(f"{PREFIX}InventoryHead"))
+        inventory = _upsert(
+            Inventory,
+            {
+                "ebp_code": _text(head, "ebpCode"),
+                "ebc_code": _text(head, "ebcCode"),
+                "order_no": _text(head, "orderNo"),
+            },
+            head,
+            message,
+        )
+        for name, attr in (
+            ("logisticsCode", "logistics_code"),
+            ("logisticsNo", "logistics_no"),
+            ("agentCode", "agent_code"),
+            ("assureCode", "assure_code"),
+            ("tradeMode", "trade_mode"),
+            ("customsCode", "customs_code"),
+            ("buyerName", "buyer_name"),
+        ):
+            setattr(inventory, attr, _text(head, name))
+        _secret(inventory, "buyer_id", _text(head, "buyerIdNumber"))
+        inventory.freight = _decimal(head, "freight")
+        inventory.declared_on = _day(_text(head, "declTime"))
+        inventory.save()
+        inventory.items.all().delete()
+        InventoryItem.objects.bulk_create(
+            InventoryItem(
+                inventory=inventory,
+                gnum=int(_text(item, "gnum")),
+                item_record_no=_text(item, "itemRecordNo"),
+                item_no=_text(item, "itemNo"),
+                gcode=_text(item, "gcode"),
+                gname=_text(item, "gname"),
+                qty=_decimal(item, "qty"),
+                unit=_text(item, "unit"),
+                price=_decimal(item, "price"),
+                total_price=_decimal(item, "totalPrice"),
+                country=_text(item, "country"),
+            )
+            for item in (Fields(element) for element in _children(block, "InventoryList"))
+        )
+        stored.append(inventory)
+    return stored
+
+
+STORES: dict[str, Callable[[etree._Element, Message], list[Any]]] = {
+    "311": _store_orders,
+    "411": _store_payments,
+    "511": _store_waybills,
+    "621": _store_inventories,
+}
+
+
+def sender_filing(actor: Any) -> Filing:
+    """The approved filing of the enterprise user sending messages, or 403."""
+    scope = scope_of(actor)
+    if scope.role != Role.ENTERPRISE:
+        raise PermissionDeniedError("forbidden", _("Only enterprises send declarations."))
+    filing = (
+        Filing.objects.select_related("organisation")
+        .filter(organisation_id=scope.organisation_id or 0)
+        .first()
+    )
+    if filing is None or filing.status != FilingStatus.APPROVED:
+        raise PermissionDeniedError(
+            "not_filed", _("Your enterprise has no approved cross-border filing yet.")
+        )
+    return filing
+
+
+def messages_receive(
+    *, actor: Any, files: Sequence[tuple[str, bytes]], channel: str = Channel.API
+) -> list[Outcome]:
+    """Check every file, then store the batch whole, or only its refused messages (see the
+    module's rules)."""
+    filing = sender_filing(actor)
+    intake = Intake(filing)
+    outcomes = []
+    for name, data in files:
+        checked = check(data)
+        if checked.valid:
+            intake.review(checked)
+        outcomes.append(Outcome(name=name, checked=checked))
+    refused = any(not outcome.checked.valid for outcome in outcomes)
+    with transaction.atomic():
+        for outcome, (name, data) in zip(outcomes, files, strict=True):
+            checked = outcome.checked
+            if not checked.valid:
+                outcome.status = MessageStatus.REFUSED
+                outcome.receipt = receipt(checked, data, cop_msg_id=name)
+            elif refused:
+                outcome.status = "not_applied"
+                continue
+            else:
+                outcome.status = MessageStatus.ACCEPTED
+            outcome.message = Message.objects.create(
+                guid=checked.guid[:36],
+                message_type=checked.message_type,
+                filing=filing,
+                channel=channel,
+                name=name[:255],
+                status=outcome.status,
+                problems=[
+                    {
+                        "code": p.code,
+                        "path": p.path,
+                        "message": str(p.message),
+                        "basis": p.basis,
+                        "severity": p.severity,
+                    }
+                    for p in checked.problems
+                ],
+                receipt=outcome.receipt.decode("utf-8"),
+                size=len(data),
+            )
+            store = STORES.get(checked.code)
+            if outcome.status == MessageStatus.ACCEPTED and store is not None:
+                assert checked.tree is not None  # noqa: S101 - accepted messages parsed
+                outcome.documents = store(checked.tree, outcome.message)
+    return outcomes

@@ -1,0 +1,100 @@
+"""Fixtures of the cross-border tests: a test signing key, the enterprises of one synthetic import
+trade with approved filings and filed goods, and the trade's four messages."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from hanjiang.accounts.models import Role
+from hanjiang.crossborder.models import Filing, FilingStatus, GoodsRecord
+from hanjiang.crossborder.signing import RsaSha1Signer, sign
+from hanjiang.registry.models import Division
+from hanjiang.registry.tests.factories import OrganisationFactory, UserFactory, make_uscc
+
+DATA = Path(__file__).resolve().parent / "data"
+# customs code → (name, roles) of the trade's enterprises (synthetic test data)
+ENTERPRISES = {
+    "4206960001": ("测试电商平台（测试数据）", ["platform"]),
+    "4206960002": ("测试电商企业（测试数据）", ["enterprise", "agent"]),
+    "4206960003": ("测试支付企业（测试数据）", ["payment"]),
+    "4206960004": ("测试物流企业（测试数据）", ["logistics"]),
+}
+
+
+@pytest.fixture(scope="session")
+def signer() -> RsaSha1Signer:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Hanjiang test signer")])
+    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(0x1234)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    return RsaSha1Signer(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+        certificate.public_bytes(serialization.Encoding.PEM),
+    )
+
+
+@pytest.fixture
+def trade_parties(reference: None) -> dict[str, Any]:
+    """An approved filing and an enterprise user for each enterprise of the trade."""
+    county = Division.objects.get(code="420606000000")  # 樊城区
+    parties: dict[str, Any] = {}
+    for code, (name, roles) in ENTERPRISES.items():
+        organisation = OrganisationFactory(division=county, uscc=make_uscc("420606"), name=name)
+        filing = Filing.objects.create(
+            organisation=organisation,
+            customs_code=code,
+            dxp_id=f"DXPENT000000000{code[-1]}",
+            roles=roles,
+            modes=["9610", "1210"],
+            status=FilingStatus.APPROVED,
+        )
+        user = UserFactory(
+            username=f"cbec{code[-1]}", role=Role.ENTERPRISE, organisation=organisation
+        )
+        parties[code] = {"filing": filing, "user": user}
+    owner = parties["4206960002"]["filing"]
+    for item_no, name, gcode in (
+        ("SKU-001", "测试奶粉", "0402100000"),
+        ("SKU-002", "测试面霜", "3304990099"),
+    ):
+        GoodsRecord.objects.create(
+            filing=owner,
+            item_no=item_no,
+            name=name,
+            gcode=gcode,
+            model="测试",
+            unit="122",
+            origin="116",
+            consumption_rate="0.15" if item_no == "SKU-002" else "0",
+        )
+    return parties
+
+
+@pytest.fixture
+def trade_messages(signer: RsaSha1Signer) -> dict[str, bytes]:
+    messages = {
+        code: (DATA / f"CEB{code}-synthetic.xml").read_bytes() for code in ("311", "411", "511")
+    }
+    messages["621"] = sign((DATA / "CEB621-synthetic.xml").read_bytes(), signer)
+    return messages

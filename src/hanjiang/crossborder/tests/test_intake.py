@@ -1,0 +1,173 @@
+"""Receiving a trade's messages: storage, the platform's checks, all-or-nothing batches,
+signatures and personal data."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from hanjiang.core.errors import PermissionDeniedError
+from hanjiang.core.personal import digest
+from hanjiang.crossborder.intake import messages_receive
+from hanjiang.crossborder.messages import check
+from hanjiang.crossborder.models import (
+    Filing,
+    FilingStatus,
+    Inventory,
+    Message,
+    Order,
+    Payment,
+    Waybill,
+)
+from hanjiang.crossborder.signing import sign
+
+pytestmark = pytest.mark.django_db
+
+
+def _send(parties: dict[str, Any], code: str, files: list[tuple[str, bytes]]) -> list[Any]:
+    return messages_receive(actor=parties[code]["user"], files=files)
+
+
+def _declare_trade(parties: dict[str, Any], messages: dict[str, bytes]) -> None:
+    for sender, message in (
+        ("4206960002", "311"),
+        ("4206960003", "411"),
+        ("4206960004", "511"),
+        ("4206960002", "621"),
+    ):
+        outcome = _send(parties, sender, [(f"CEB{message}.xml", messages[message])])[0]
+        assert (outcome.status, [p.code for p in outcome.checked.errors]) == ("accepted", [])
+
+
+def test_a_trade_is_declared_and_stored(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes]
+) -> None:
+    _declare_trade(trade_parties, trade_messages)
+    order = Order.objects.get()
+    assert (order.order_no, order.actural_paid, order.declared_on.isoformat()) == (
+        "XYTEST2026110500001",
+        Decimal("381.12000"),
+        "2026-11-05",
+    )
+    assert [(i.gnum, i.item_name, i.total_price) for i in order.items.all()] == [
+        (1, "测试奶粉", Decimal("298.50000")),
+        (2, "测试面霜", Decimal("60.00000")),
+    ]
+    # Identity and telephone numbers are stored encrypted, compared by digest, shown masked.
+    assert "420602199001010011" not in order.buyer_id_secret
+    assert order.clear("buyer_id") == "420602199001010011"
+    assert order.masked("buyer_id") == "420***********0011"
+    assert order.masked("buyer_telephone") == "138****0000"
+    assert Payment.objects.get().payer_id_digest == digest("420602199001010011")
+    assert Waybill.objects.get().logistics_no == "YDTEST000000001"
+    inventory = Inventory.objects.get()
+    assert (inventory.trade_mode, [i.gcode for i in inventory.items.all()]) == (
+        "9610",
+        ["0402100000", "3304990099"],
+    )
+    assert Message.objects.filter(status="accepted").count() == 4
+
+
+def test_the_senders_roles_codes_and_filings_are_checked(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes]
+) -> None:
+    # The payment institution may not send an order; its copCode is not the order's sender.
+    outcome = _send(trade_parties, "4206960003", [("o.xml", trade_messages["311"])])[0]
+    assert outcome.status == "refused"
+    assert [(p.code, p.path) for p in outcome.checked.errors] == [
+        ("wrong_role", "/ceb:CEB311Message"),
+        ("wrong_sender", "/ceb:CEB311Message/ceb:BaseTransfer/ceb:copCode"),
+    ]
+    refused = Message.objects.get()
+    assert (refused.status, refused.receipt.count("wrong_role")) == ("refused", 1)
+    assert not Order.objects.exists()
+    # An unfiled platform is refused by name.
+    Filing.objects.filter(customs_code="4206960001").update(status=FilingStatus.REJECTED)
+    outcome = _send(trade_parties, "4206960002", [("o.xml", trade_messages["311"])])[0]
+    assert [(p.code, p.path.rsplit("/", 1)[-1]) for p in outcome.checked.errors] == [
+        ("unfiled_enterprise", "ceb:ebpCode")
+    ]
+
+
+def test_a_batch_is_applied_whole_or_not_at_all(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes]
+) -> None:
+    broken = trade_messages["311"].replace(b"<ceb:gnum>2<", b"<ceb:gnum>5<")
+    second = (
+        trade_messages["311"]
+        .replace(b"6D3A1C52-0B9E-4F4B-8E3A-2C1F5A7B9D10", b"1D3A1C52-0B9E-4F4B-8E3A-2C1F5A7B9D11")
+        .replace(b"XYTEST2026110500001", b"XYTEST2026110500002")
+    )
+    outcomes = _send(trade_parties, "4206960002", [("a.xml", second), ("b.xml", broken)])
+    assert [o.status for o in outcomes] == ["not_applied", "refused"]
+    assert not Order.objects.exists()
+    assert list(Message.objects.values_list("name", "status")) == [("b.xml", "refused")]
+    outcomes = _send(
+        trade_parties, "4206960002", [("a.xml", second), ("c.xml", trade_messages["311"])]
+    )
+    assert [o.status for o in outcomes] == ["accepted", "accepted"]
+    assert Order.objects.count() == 2
+
+
+def test_app_types_duplicates_and_changes(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes]
+) -> None:
+    order = trade_messages["311"]
+    _send(trade_parties, "4206960002", [("o.xml", order)])
+    again = _send(trade_parties, "4206960002", [("o.xml", order)])[0]
+    assert [p.code for p in again.checked.errors] == ["duplicate_guid", "already_declared"]
+    change = (
+        order.replace(
+            b"6D3A1C52-0B9E-4F4B-8E3A-2C1F5A7B9D10", b"2D3A1C52-0B9E-4F4B-8E3A-2C1F5A7B9D12"
+        )
+        .replace(b"<ceb:appType>1<", b"<ceb:appType>2<")
+        .replace(
+            b"<ceb:consignee>\xe6\xb5\x8b\xe8\xaf\x95\xe4\xb9\xb0\xe5\xae\xb6<",
+            "<ceb:consignee>测试收货人<".encode(),
+        )
+    )
+    assert _send(trade_parties, "4206960002", [("c.xml", change)])[0].status == "accepted"
+    assert (Order.objects.get().consignee, Order.objects.get().app_type) == ("测试收货人", "2")
+    missing = change.replace(b"XYTEST2026110500001", b"XYTEST2026119999999").replace(
+        b"2D3A1C52", b"3D3A1C52"
+    )
+    outcome = _send(trade_parties, "4206960002", [("m.xml", missing)])[0]
+    assert [p.code for p in outcome.checked.errors] == ["not_declared"]
+
+
+def test_inventories_name_filed_goods_and_signatures_verify(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes], signer: Any
+) -> None:
+    unfiled = sign(
+        trade_messages["621"].replace(b"SKU-002", b"SKU-999"),
+        signer,
+    )
+    outcome = _send(trade_parties, "4206960002", [("i.xml", unfiled)])[0]
+    assert [(p.code, p.path.rsplit("/", 2)[-2:]) for p in outcome.checked.errors] == [
+        ("unfiled_good", ["ceb:InventoryList[2]", "ceb:itemNo"])
+    ]
+    tampered = (
+        trade_messages["621"]
+        .replace(b"<ceb:qty>2<", b"<ceb:qty>3<")
+        .replace(b"<ceb:totalPrice>298.5<", b"<ceb:totalPrice>447.75<")
+    )
+    checked = check(tampered)
+    assert [(p.code, p.path.rsplit("/", 1)[-1]) for p in checked.errors] == [
+        ("signature_invalid", "ds:DigestValue")
+    ]
+    unsigned_root = etree.fromstring(trade_messages["621"])
+    assert unsigned_root[-1].tag == "{http://www.w3.org/2000/09/xmldsig#}Signature"
+
+
+def test_only_enterprises_with_approved_filings_send(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes], users: dict[str, Any]
+) -> None:
+    with pytest.raises(PermissionDeniedError) as caught:
+        messages_receive(actor=users["city_admin"], files=[("o.xml", trade_messages["311"])])
+    assert caught.value.code == "forbidden"
+    with pytest.raises(PermissionDeniedError) as caught:
+        messages_receive(actor=users["enterprise"], files=[("o.xml", trade_messages["311"])])
+    assert caught.value.code == "not_filed"
