@@ -36,6 +36,7 @@ from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.errors import PermissionDeniedError
 from hanjiang.core.personal import digest, encrypt
+from hanjiang.crossborder import tax
 from hanjiang.crossborder.messages import Checked, Problem, check, path_of
 from hanjiang.crossborder.models import (
     Channel,
@@ -110,6 +111,33 @@ class Intake:
                 self.approved[code] = filing
         self.guids: set[str] = set()
         self.keys: dict[tuple[str, ...], int] = {}  # document key → app type seen in the batch
+        self.spent: dict[tuple[str, int], Decimal] = {}  # (buyer digest, year) → batch total
+
+    def quota(self, block: etree._Element, head: Fields, problems: list[Problem]) -> None:
+        """Warn before a new order would take the buyer beyond the retail import limits."""
+        if _text(head, "appType") != "1":
+            return
+        day = _day(_text(head, "appTime"))
+        buyer = digest(_text(head, "buyerIdNumber"))
+        lines = [
+            tax.Line(_text(found, "itemNo"), _decimal(found, "qty"), _decimal(found, "totalPrice"))
+            for found in (Fields(item) for item in _children(block, "OrderList"))
+        ]
+        in_batch = self.spent.get((buyer, day.year), Decimal(0))
+        earlier = tax.year_total(buyer, day.year) + in_batch
+        result = tax.compute(lines, _decimal(head, "freight"), day, earlier)
+        self.spent[(buyer, day.year)] = in_batch + result.dutiable
+        where = head.get("goodsValue")
+        for note in result.notes:
+            problems.append(
+                Problem(
+                    "quota" if result.treatment == "general_trade" else "full_tax",
+                    path_of(where if where is not None else head.parent),
+                    note,
+                    "policy",
+                    "warning",
+                )
+            )
 
     def review(self, checked: Checked) -> None:
         root = checked.tree
@@ -223,6 +251,7 @@ def _review_order(intake: Intake, root: etree._Element, problems: list[Problem])
         key = ("order", _text(head, "ebpCode"), _text(head, "orderNo"))
         exists = Order.objects.filter(ebp_code=key[1], order_no=key[2], withdrawn=False).exists()
         intake.declared(head, key, exists, problems)
+        intake.quota(block, head, problems)
 
 
 def _review_payment(intake: Intake, root: etree._Element, problems: list[Problem]) -> None:

@@ -1,0 +1,137 @@
+"""Retail import tax of an import order, and the buyer's yearly quota.
+
+Rules (财关税〔2016〕18号 and 〔2018〕49号, kept as dated `TaxPolicy` rows so that a change of
+policy is a change of data):
+- the dutiable price of an item is its total price plus its share of the order's freight (in
+  proportion to its total price); of the order, the sum of its items (goods value + freight);
+- within the limits — the order's dutiable price at most the single-transaction limit, and the
+  buyer's dutiable total of the calendar year, this order included, at most the annual limit — the
+  customs duty rate is the policy's (0 %) and VAT and consumption tax are levied at the policy's
+  share (70 %) of the statutory amount: tax = dutiable × (VAT + CT) / (1 − CT) × share, per item,
+  with the VAT and consumption-tax rates of the filed good (by SKU; 13 % and 0 % when not filed);
+- above the single limit, an order of exactly one item line of quantity 1 may still be declared
+  but pays full duty, VAT and consumption tax; its duty rate depends on the tariff and is not
+  computed here;
+- otherwise above a limit the order is general trade, not retail import: a warning before it is
+  declared.
+Amounts are rounded to the cent.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
+
+from hanjiang.crossborder.models import GoodsRecord, Order, TaxPolicy
+
+CENT = Decimal("0.01")
+DEFAULT_RATES = (Decimal("0.13"), Decimal("0"))
+
+
+@dataclass(frozen=True)
+class Line:
+    sku: str
+    qty: Decimal
+    total_price: Decimal
+
+
+@dataclass
+class TaxResult:
+    dutiable: Decimal
+    tax: Decimal | None
+    year_total: Decimal  # the buyer's dutiable total in the year, this order included
+    policy: TaxPolicy
+    treatment: str  # within_limits, single_item_full_tax, general_trade
+    notes: list[str] = field(default_factory=list)
+
+
+def policy_on(day: datetime.date) -> TaxPolicy:
+    policy = TaxPolicy.objects.filter(valid_from__lte=day).order_by("-valid_from").first()
+    if policy is None:
+        raise LookupError(f"No retail import tax policy is in force on {day}.")
+    return policy
+
+
+def rates(skus: set[str]) -> dict[str, tuple[Decimal, Decimal]]:
+    found = GoodsRecord.objects.filter(item_no__in=skus).values_list(
+        "item_no", "vat_rate", "consumption_rate"
+    )
+    return {sku: (Decimal(vat), Decimal(ct)) for sku, vat, ct in found}
+
+
+def year_total(buyer_digest: str, year: int, exclude: int | None = None) -> Decimal:
+    orders = Order.objects.filter(
+        buyer_id_digest=buyer_digest, declared_on__year=year, withdrawn=False
+    )
+    if exclude is not None:
+        orders = orders.exclude(pk=exclude)
+    totals = orders.aggregate(goods=Sum("goods_value"), freight=Sum("freight"))
+    return (totals["goods"] or Decimal(0)) + (totals["freight"] or Decimal(0))
+
+
+def compute(
+    lines: list[Line],
+    freight: Decimal,
+    day: datetime.date,
+    earlier_in_year: Decimal,
+) -> TaxResult:
+    policy = policy_on(day)
+    goods = sum((line.total_price for line in lines), Decimal(0))
+    dutiable = goods + freight
+    total = earlier_in_year + dutiable
+    known = rates({line.sku for line in lines if line.sku})
+    result = TaxResult(
+        dutiable=dutiable.quantize(CENT),
+        tax=None,
+        year_total=total,
+        policy=policy,
+        treatment="within_limits",
+    )
+    over_single = dutiable > policy.single_limit
+    over_year = total > policy.annual_limit
+    single_item = len(lines) == 1 and lines[0].qty == 1
+    if over_year or (over_single and not single_item):
+        result.treatment = "general_trade"
+        result.notes.append(
+            str(
+                _(
+                    "Above the limits (single %(single)s, annual %(annual)s; this year with this "
+                    "order %(total)s): general trade, not retail import."
+                )
+                % {
+                    "single": policy.single_limit,
+                    "annual": policy.annual_limit,
+                    "total": total.quantize(CENT),
+                }
+            )
+        )
+        return result
+    share = policy.within_limit_share
+    if over_single:
+        result.treatment = "single_item_full_tax"
+        share = Decimal(1)
+        result.notes.append(
+            str(
+                _(
+                    "One item above the single limit: full duty, VAT and consumption tax; the "
+                    "duty, which depends on the tariff, is not included."
+                )
+            )
+        )
+    tax = Decimal(0)
+    for line in lines:
+        vat, ct = known.get(line.sku, DEFAULT_RATES)
+        part = line.total_price + (freight * line.total_price / goods if goods else Decimal(0))
+        tax += part * (vat + ct) / (1 - ct) * share
+    result.tax = tax.quantize(CENT, rounding=ROUND_HALF_UP)
+    return result
+
+
+def order_tax(order: Order) -> TaxResult:
+    lines = [Line(item.item_no, item.qty, item.total_price) for item in order.items.all()]
+    earlier = year_total(order.buyer_id_digest, order.declared_on.year, exclude=order.pk)
+    return compute(lines, order.freight, order.declared_on, earlier)

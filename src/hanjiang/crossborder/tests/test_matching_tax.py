@@ -1,0 +1,142 @@
+"""The three-document check and the retail import tax of the synthetic trade."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from hanjiang.crossborder import tax
+from hanjiang.crossborder.intake import messages_receive
+from hanjiang.crossborder.matching import trade_of
+from hanjiang.crossborder.models import Order, TaxPolicy
+from hanjiang.crossborder.tests.test_intake import _declare_trade
+
+pytestmark = pytest.mark.django_db
+
+
+def _results(order: Order) -> dict[str, bool | None]:
+    return {result.code: result.passed for result in trade_of(order).results}
+
+
+def test_a_complete_trade_passes_every_rule(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes]
+) -> None:
+    _declare_trade(trade_parties, trade_messages)
+    trade = trade_of(Order.objects.get())
+    assert trade.complete
+    assert {r.code: r.passed for r in trade.results} == {
+        "payment_found": True,
+        "waybill_found": True,
+        "inventory_found": True,
+        "paid_formula": True,
+        "paid_equals_payment": True,
+        "payment_transaction": True,
+        "buyer_is_payer": True,
+        "consignee_matches": True,
+        "items_match": True,
+    }
+    assert {r.code: r.basis for r in trade.results}["buyer_is_payer"] == "policy"
+
+
+def test_missing_documents_leave_rules_unevaluated(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes]
+) -> None:
+    messages_receive(
+        actor=trade_parties["4206960002"]["user"], files=[("o.xml", trade_messages["311"])]
+    )
+    results = _results(Order.objects.get())
+    assert [code for code, passed in results.items() if passed is None] == [
+        "payment_found",
+        "waybill_found",
+        "inventory_found",
+        "paid_equals_payment",
+        "buyer_is_payer",
+        "consignee_matches",
+        "items_match",
+    ]
+    assert results["paid_formula"] is True
+
+
+def test_broken_trades_name_the_failed_rule(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes]
+) -> None:
+    messages = dict(trade_messages)
+    messages["411"] = (
+        messages["411"]
+        .replace(b"<ceb:amountPaid>381.12<", b"<ceb:amountPaid>380<")
+        .replace(
+            b"<ceb:payerIdNumber>420602199001010011<", b"<ceb:payerIdNumber>420602199001010029<"
+        )
+    )
+    messages["511"] = messages["511"].replace(
+        "樊城区测试路1号".encode(), "樊城区测试路2号".encode()
+    )
+    _declare_trade(trade_parties, messages)
+    results = _results(Order.objects.get())
+    assert [code for code, passed in results.items() if passed is False] == [
+        "paid_equals_payment",
+        "buyer_is_payer",
+        "consignee_matches",
+    ]
+
+
+def test_the_orders_tax_within_limits() -> None:
+    lines = [
+        tax.Line("SKU-001", Decimal(2), Decimal("298.5")),
+        tax.Line("", Decimal(1), Decimal(60)),
+    ]
+    result = tax.compute(lines, Decimal(10), datetime.date(2026, 11, 5), Decimal(0))
+    # (298.5 + 10 × 298.5 / 358.5 + 60 + 10 × 60 / 358.5) × 13 % × 70 % = 368.5 × 0.091
+    assert (result.treatment, result.dutiable, result.tax) == (
+        "within_limits",
+        Decimal("368.50"),
+        Decimal("33.53"),
+    )
+    assert result.policy.source.startswith("财关税〔2018〕49号")
+
+
+def test_limits_follow_the_dated_policy() -> None:
+    one = [tax.Line("", Decimal(1), Decimal(3000))]
+    # 2018: the single limit was 2,000; from 2019, 5,000.
+    old = tax.compute(one, Decimal(0), datetime.date(2018, 6, 1), Decimal(0))
+    new = tax.compute(one, Decimal(0), datetime.date(2019, 6, 1), Decimal(0))
+    assert (old.treatment, old.tax) == ("single_item_full_tax", Decimal("390.00"))
+    assert (new.treatment, new.tax) == ("within_limits", Decimal("273.00"))
+    two = [tax.Line("", Decimal(2), Decimal(6000))]
+    assert tax.compute(two, Decimal(0), datetime.date(2026, 1, 5), Decimal(0)).treatment == (
+        "general_trade"
+    )
+    near = tax.compute(one, Decimal(0), datetime.date(2026, 1, 5), Decimal(24000))
+    assert (near.treatment, near.year_total) == ("general_trade", Decimal(27000))
+    TaxPolicy.objects.create(
+        valid_from=datetime.date(2026, 7, 1),
+        single_limit=Decimal(8000),
+        annual_limit=Decimal(50000),
+        within_limit_share=Decimal("0.7"),
+        duty_rate_within_limit=Decimal(0),
+        source="测试政策（测试数据）",
+    )
+    assert tax.compute(one, Decimal(0), datetime.date(2026, 8, 1), Decimal(24000)).treatment == (
+        "within_limits"
+    )
+
+
+def test_a_declaration_beyond_the_annual_quota_is_warned(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes]
+) -> None:
+    large = (
+        trade_messages["311"]
+        .replace(b"<ceb:goodsValue>358.5<", b"<ceb:goodsValue>26358.5<")
+        .replace(b"<ceb:acturalPaid>381.12<", b"<ceb:acturalPaid>26381.12<")
+        .replace(b"<ceb:qty>1<", b"<ceb:qty>1<")
+        .replace(b"<ceb:price>60<", b"<ceb:price>26060<")
+        .replace(b"<ceb:totalPrice>60<", b"<ceb:totalPrice>26060<")
+    )
+    outcome = messages_receive(actor=trade_parties["4206960002"]["user"], files=[("o.xml", large)])[
+        0
+    ]
+    assert outcome.status == "accepted"
+    assert [(p.code, p.severity) for p in outcome.checked.problems] == [("quota", "warning")]
