@@ -13,6 +13,7 @@ from hanjiang.accounts.access import public_page
 from hanjiang.accounts.api import router as accounts_router
 from hanjiang.accounts.api_auth import roles_auth
 from hanjiang.core.errors import DomainError, ErrorItem, error_body
+from hanjiang.crossborder.api import router as crossborder_router
 from hanjiang.dashboards.api import router as dashboards_router
 from hanjiang.network.api import router as network_router
 from hanjiang.plans.api import router as plans_router
@@ -36,6 +37,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", registry_router)
 api.add_router("/", reporting_router)
 api.add_router("/", network_router)
+api.add_router("/", crossborder_router)
 api.add_router("/", plans_router)
 api.add_router("/", dashboards_router)
 

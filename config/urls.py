@@ -10,6 +10,7 @@ urlpatterns = [
     path("reporting/", include("hanjiang.reporting.urls")),
     path("plans/", include("hanjiang.plans.urls")),
     path("network/", include("hanjiang.network.urls")),
+    path("crossborder/", include("hanjiang.crossborder.urls")),
     path("i18n/setlang/", switch_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -19,6 +19,11 @@ NAVIGATION: list[tuple[str, Any, frozenset[Role] | None]] = [
     ("reporting:overview", _("Statistics"), SIGNED_IN),
     ("network:station-list", _("Service network"), SIGNED_IN),
     (
+        "crossborder:index",
+        _("Cross-border"),
+        frozenset({Role.CITY_ADMIN, Role.REVIEWER, Role.COUNTY_OFFICER, Role.ENTERPRISE}),
+    ),
+    (
         "reporting:figures",
         _("Figures"),
         frozenset({Role.CITY_ADMIN, Role.REVIEWER, Role.COUNTY_OFFICER}),

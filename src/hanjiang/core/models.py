@@ -22,6 +22,7 @@ class AuditAction(models.TextChoices):
     CREATE = "create", _("Created")
     UPDATE = "update", _("Updated")
     DELETE = "delete", _("Deleted")
+    VIEW = "view", _("Viewed personal data")
 
 
 class AuditChannel(models.TextChoices):

@@ -86,6 +86,12 @@ PAGES: dict[str, tuple[str, str, set[str]]] = {
     "api-1.0.0:openapi-view": ("get", "", PUBLIC),
     "network:map": ("get", "", SIGNED_IN),
     "network:training-edit": ("get", "other_training", ADMIN),
+    "crossborder:index": ("get", "", SIGNED_IN),
+    "crossborder:workbench": ("get", "", {"enterprise"}),
+    "crossborder:filing": ("get", "", {"enterprise"}),
+    "crossborder:filings": ("get", "", CITY_READERS),
+    "crossborder:message": ("get", "other_message", CITY_READERS),
+    "crossborder:trade": ("get", "other_trade", CITY_READERS),
 }
 
 # The facility registries: who writes, and who sees a record of another county (or, for
@@ -133,6 +139,9 @@ API: dict[tuple[str, str], set[str]] = {
     ("get", "/api/v1/training"): SIGNED_IN - {"enterprise"},
     ("post", "/api/v1/training"): REGISTRARS,
     ("put", "/api/v1/training/{session_id}"): ADMIN,
+    ("post", "/api/v1/crossborder/messages"): {"enterprise"},
+    ("get", "/api/v1/crossborder/messages"): CITY_READERS | {"enterprise"},
+    ("get", "/api/v1/crossborder/trades/{order_id}"): CITY_READERS,
     ("post", "/api/v1/designations"): REGISTRARS,
     ("get", "/api/v1/plans"): SIGNED_IN,
     ("get", "/api/v1/plans/{code}/progress"): SIGNED_IN,
@@ -256,6 +265,8 @@ def _arguments(kind: str, request: pytest.FixtureRequest, actor: Any) -> dict[st
             persons=10,
         )
         return {"session_id": session.pk}
+    if kind in {"other_message", "other_trade"}:
+        return _other_crossborder(kind, request)
     if kind.startswith("other_facility:"):
         return {"record_id": _other_facility(kind.split(":")[1], request)}
     if kind.startswith("plan"):
@@ -318,10 +329,62 @@ def _api_path(path: str, request: pytest.FixtureRequest, actor: Any) -> str:
     if "{session_id}" in path:
         session = _arguments("other_training", request, actor)["session_id"]
         path = path.replace("{session_id}", str(session))
+    if "{order_id}" in path:
+        order = _other_crossborder("other_trade", request)["order_id"]
+        path = path.replace("{order_id}", str(order))
     if "{record_id}" in path:
         slug = path.split("/")[4]
         path = path.replace("{record_id}", str(_other_facility(slug, request)))
     return path
+
+
+def _other_crossborder(kind: str, request: pytest.FixtureRequest) -> dict[str, int]:
+    """A message and an order of an enterprise of another county."""
+    from hanjiang.crossborder.models import Filing, Message, Order
+
+    filing = Filing.objects.create(
+        organisation=request.getfixturevalue("other_organisation"),
+        customs_code="4206029999",
+        dxp_id="DXPTEST",
+        roles=["enterprise"],
+        modes=["9610"],
+        status="approved",
+    )
+    message = Message.objects.create(
+        guid="0" * 36,
+        message_type="CEB311Message",
+        filing=filing,
+        channel="api",
+        status="accepted",
+    )
+    if kind == "other_message":
+        return {"message_id": message.pk}
+    order = Order.objects.create(
+        message=message,
+        guid="0" * 36,
+        app_type="1",
+        order_no="OTHER1",
+        ebp_code="4206029999",
+        ebp_name="测试",
+        ebc_code="4206029999",
+        ebc_name="测试",
+        goods_value=1,
+        freight=0,
+        discount=0,
+        tax_total=0,
+        actural_paid=1,
+        buyer_name="测试",
+        buyer_id_secret="",
+        buyer_id_digest="",
+        buyer_telephone_secret="",
+        buyer_telephone_digest="",
+        consignee="测试",
+        consignee_telephone_secret="",
+        consignee_telephone_digest="",
+        consignee_address="测试",
+        declared_on=datetime.date(2026, 1, 5),
+    )
+    return {"order_id": order.pk}
 
 
 def _other_facility(slug: str, request: pytest.FixtureRequest) -> int:

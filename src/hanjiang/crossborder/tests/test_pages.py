@@ -1,0 +1,189 @@
+"""The cross-border pages and API: filing and review, upload, a trade's chain, revealing
+personal numbers, the city's overview."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from hanjiang.core.models import AuditEntry
+from hanjiang.crossborder.models import Filing, GoodsRecord, Order
+from hanjiang.crossborder.tests.test_intake import _declare_trade
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_enterprise_files_and_the_city_approves(
+    users: dict[str, Any], client_for: Any, own_organisation: Any
+) -> None:
+    enterprise = client_for(users["enterprise"])
+    refused = enterprise.post(
+        "/crossborder/filing/", {"form": "filing", "customs_code": "12", "dxp_id": ""}
+    )
+    assert refused.status_code == 422
+    assert [(e.field, e.code) for e in refused.context["errors"]] == [
+        ("customs_code", "invalid_code"),
+        ("dxp_id", "required"),
+        ("roles", "invalid_choice"),
+        ("modes", "invalid_choice"),
+    ]
+    enterprise.post(
+        "/crossborder/filing/",
+        {
+            "form": "filing",
+            "customs_code": "4206250001",
+            "dxp_id": "DXPENT0000000009",
+            "roles": ["enterprise", "agent"],
+            "modes": ["9610"],
+        },
+    )
+    filing = Filing.objects.get()
+    assert (filing.organisation, filing.status, filing.roles) == (
+        own_organisation,
+        "submitted",
+        ["agent", "enterprise"],
+    )
+    goods = enterprise.post(
+        "/crossborder/filing/",
+        {
+            "form": "goods",
+            "item_no": "A 1",
+            "name": "",
+            "gcode": "0402",
+            "model": "x",
+            "unit": "122",
+            "origin": "116",
+            "vat_rate": "1.3",
+        },
+    )
+    assert [(e.field, e.code) for e in goods.context["errors"]] == [
+        ("item_no", "invalid_format"),
+        ("gcode", "invalid_format"),
+        ("name", "required"),
+        ("vat_rate", "invalid_rate"),
+    ]
+    enterprise.post(
+        "/crossborder/filing/",
+        {
+            "form": "goods",
+            "item_no": "A1",
+            "name": "奶粉",
+            "gcode": "0402100000",
+            "model": "x",
+            "unit": "122",
+            "origin": "116",
+        },
+    )
+    assert GoodsRecord.objects.get().item_no == "A1"
+    reviewer = client_for(users["reviewer"])
+    assert reviewer.post("/crossborder/filings/", {"filing": filing.pk}).status_code == 403
+    admin = client_for(users["city_admin"])
+    admin.post("/crossborder/filings/", {"filing": filing.pk, "decision": "return"})
+    assert Filing.objects.get().status == "submitted"  # a return needs a reason
+    admin.post("/crossborder/filings/", {"filing": filing.pk, "decision": "approve"})
+    assert Filing.objects.get().status == "approved"
+
+
+def test_uploading_on_the_workbench(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes], client_for: Any
+) -> None:
+    client = client_for(trade_parties["4206960002"]["user"])
+    broken = trade_messages["621"].replace(b"<ceb:gnum>2<", b"<ceb:gnum>3<")
+    page = client.post(
+        "/crossborder/workbench/",
+        {
+            "files": [
+                SimpleUploadedFile("order.xml", trade_messages["311"]),
+                SimpleUploadedFile("inventory.xml", broken),
+            ]
+        },
+    )
+    assert page.status_code == 422
+    assert [(o.name, o.status) for o in page.context["outcomes"]] == [
+        ("order.xml", "not_applied"),
+        ("inventory.xml", "refused"),
+    ]
+    message = page.context["outcomes"][1].message
+    receipt = client.get(f"/crossborder/messages/{message.pk}/?format=receipt")
+    assert receipt["Content-Type"] == "application/xml"
+    assert b"CEB900Message" in receipt.content
+    assert not Order.objects.exists()
+
+
+def test_the_trade_page_masks_and_reveals_with_an_audit_entry(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes], client_for: Any
+) -> None:
+    _declare_trade(trade_parties, trade_messages)
+    order = Order.objects.get()
+    declarer = client_for(trade_parties["4206960002"]["user"])
+    page = declarer.get(f"/crossborder/trades/{order.pk}/")
+    assert page.context["people"]["buyer_id"] == "420***********0011"
+    assert "420602199001010011" not in page.content.decode()
+    assert [r.passed for r in page.context["trade"].results] == [True] * 9
+    assert page.context["tax"].tax is not None
+    revealed = declarer.post(f"/crossborder/trades/{order.pk}/")
+    assert revealed.context["people"]["buyer_id"] == "420602199001010011"
+    entry = AuditEntry.objects.get(action="view")
+    assert (entry.model, entry.object_id) == ("order", str(order.pk))
+    # The payment institution sees the trade, masked, and may not reveal it.
+    payer = client_for(trade_parties["4206960003"]["user"])
+    assert payer.get(f"/crossborder/trades/{order.pk}/").status_code == 200
+    assert payer.post(f"/crossborder/trades/{order.pk}/").status_code == 403
+
+
+def test_the_api_takes_one_message_or_a_batch(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes], client_for: Any
+) -> None:
+    client = client_for(trade_parties["4206960002"]["user"])
+    single = client.post(
+        "/api/v1/crossborder/messages", data=trade_messages["311"], content_type="application/xml"
+    )
+    assert single.status_code == 200
+    assert single.json()["outcomes"][0]["status"] == "accepted"
+    batch = client.post(
+        "/api/v1/crossborder/messages",
+        data=json.dumps(
+            {
+                "files": [
+                    {
+                        "name": "again.xml",
+                        "content": base64.b64encode(trade_messages["311"]).decode(),
+                    },
+                ]
+            }
+        ),
+        content_type="application/json",
+    )
+    assert batch.status_code == 422
+    outcome = batch.json()["outcomes"][0]
+    assert [p["code"] for p in outcome["problems"]] == ["duplicate_guid", "already_declared"]
+    assert b"CEB900Message" in base64.b64decode(outcome["receipt"])
+    bad = client.post(
+        "/api/v1/crossborder/messages",
+        data=json.dumps({"files": [{"name": "x"}]}),
+        content_type="application/json",
+    )
+    assert (bad.status_code, bad.json()["errors"][0]["row"]) == (422, 1)
+    order = Order.objects.get()
+    chain = client.get(f"/api/v1/crossborder/trades/{order.pk}").json()
+    assert chain["documents"] == {"payment": False, "waybill": False, "inventory": False}
+    assert chain["tax"]["treatment"] == "within_limits"
+
+
+def test_the_city_overview(
+    trade_parties: dict[str, Any],
+    trade_messages: dict[str, bytes],
+    users: dict[str, Any],
+    client_for: Any,
+) -> None:
+    _declare_trade(trade_parties, trade_messages)
+    page = client_for(users["city_admin"]).get("/crossborder/")
+    month, cells = page.context["months"][0]
+    assert month == "2026-11"
+    assert [(c or {}).get("count") for c in cells] == [None, 1, None, None]
+    assert [row["ebc_code"] for row in page.context["top"]] == ["4206960002"]
+    assert page.context["totals"] == {"all": 4, "refused": 0}

@@ -1,0 +1,294 @@
+"""Pages of the cross-border platform: the city's overview, an enterprise's workbench and upload,
+filing and its review, a message's problems and receipt, a trade's full document chain."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages as flash
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from hanjiang.accounts.access import roles_required
+from hanjiang.accounts.models import Role
+from hanjiang.accounts.scoping import scope_of
+from hanjiang.core.audit import audit_record
+from hanjiang.core.errors import DomainError
+from hanjiang.core.models import AuditAction
+from hanjiang.core.selectors import record_in_scope
+from hanjiang.crossborder import tax
+from hanjiang.crossborder.filings import (
+    FilingInput,
+    GoodsInput,
+    filing_review,
+    filing_save,
+    goods_add,
+)
+from hanjiang.crossborder.intake import messages_receive
+from hanjiang.crossborder.matching import trade_of
+from hanjiang.crossborder.models import (
+    Channel,
+    Filing,
+    FilingRole,
+    FilingStatus,
+    Inventory,
+    Message,
+    MessageStatus,
+    Order,
+    TradeMode,
+)
+
+CITY = (Role.CITY_ADMIN, Role.REVIEWER)
+MAX_FILES = 200
+
+
+def _own_filing(request: HttpRequest) -> Filing | None:
+    scope = scope_of(request.user)
+    return (
+        Filing.objects.select_related("organisation")
+        .filter(organisation_id=scope.organisation_id or 0)
+        .first()
+    )
+
+
+def orders_in_scope(user: Any) -> QuerySet[Order]:
+    """The city sees every trade; a county officer the trades of enterprises registered in its
+    county; an enterprise the trades it is a party to (by its filed codes)."""
+    scope = scope_of(user)
+    orders = Order.objects.all()
+    if scope.reads_everything:
+        return orders
+    filings = Filing.objects.select_related("organisation")
+    if scope.role == Role.COUNTY_OFFICER:
+        filings = filings.filter(
+            organisation__division__code__startswith=scope.county_prefix or "-"
+        )
+    elif scope.role == Role.ENTERPRISE:
+        filings = filings.filter(organisation_id=scope.organisation_id or 0)
+    else:
+        return orders.none()
+    codes = {code for filing in filings for code in filing.codes}
+    return orders.filter(Q(ebp_code__in=codes) | Q(ebc_code__in=codes) | Q(pay_code__in=codes))
+
+
+@roles_required(Role.CITY_ADMIN, Role.REVIEWER, Role.COUNTY_OFFICER, Role.ENTERPRISE)
+def index(request: HttpRequest) -> HttpResponse:
+    if scope_of(request.user).role == Role.ENTERPRISE:
+        return redirect("crossborder:workbench")
+    orders = orders_in_scope(request.user)
+    keys = orders.values("ebp_code", "ebc_code", "order_no")
+    inventories = Inventory.objects.filter(withdrawn=False)
+    if not scope_of(request.user).reads_everything:
+        inventories = inventories.filter(order_no__in=keys.values("order_no"))
+    by_month: dict[str, dict[str, Any]] = defaultdict(dict)
+    for row in (
+        inventories.annotate(month=TruncMonth("declared_on"))
+        .values("month", "trade_mode")
+        .annotate(count=Count("id", distinct=True), value=Sum("items__total_price"))
+        .order_by("month", "trade_mode")
+    ):
+        by_month[row["month"].strftime("%Y-%m")][row["trade_mode"]] = row
+    top = (
+        orders.filter(withdrawn=False)
+        .values("ebc_code", "ebc_name")
+        .annotate(count=Count("id"), value=Sum("goods_value"))
+        .order_by("-value")[:10]
+    )
+    totals = Message.objects.aggregate(
+        all=Count("id"), refused=Count("id", filter=Q(status=MessageStatus.REFUSED))
+    )
+    return render(
+        request,
+        "crossborder/index.html",
+        {
+            "modes": TradeMode.choices,
+            "months": [
+                (month, [cells.get(code) for code in TradeMode.values])
+                for month, cells in sorted(by_month.items())
+            ],
+            "top": top,
+            "totals": totals,
+            "refused_rate": 100 * totals["refused"] / totals["all"] if totals["all"] else None,
+            "pending": Filing.objects.filter(status=FilingStatus.SUBMITTED).count(),
+            "orders": orders.order_by("-declared_on", "-id")[:50],
+            "is_city": scope_of(request.user).reads_everything,
+        },
+    )
+
+
+@roles_required(Role.ENTERPRISE)
+def workbench(request: HttpRequest) -> HttpResponse:
+    filing = _own_filing(request)
+    outcomes: list[Any] = []
+    if request.method == "POST":
+        files = request.FILES.getlist("files")[:MAX_FILES]
+        try:
+            outcomes = messages_receive(
+                actor=request.user,
+                files=[(upload.name or "upload.xml", upload.read()) for upload in files],
+                channel=Channel.WEB,
+            )
+        except DomainError as error:
+            raise PermissionDenied from error
+    received = Message.objects.filter(filing=filing) if filing else Message.objects.none()
+    return render(
+        request,
+        "crossborder/workbench.html",
+        {
+            "filing": filing,
+            "outcomes": outcomes,
+            "received": received[:100],
+            "orders": orders_in_scope(request.user).order_by("-declared_on", "-id")[:50],
+        },
+        status=422 if any(o.status == "refused" for o in outcomes) else 200,
+    )
+
+
+@roles_required(Role.CITY_ADMIN, Role.REVIEWER, Role.ENTERPRISE)
+def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
+    scope = scope_of(request.user)
+    visible = Message.objects.select_related("filing__organisation")
+    if not scope.reads_everything:
+        visible = visible.filter(filing__organisation_id=scope.organisation_id or 0)
+    message = record_in_scope(visible, message_id)
+    if request.GET.get("format") == "receipt" and message.receipt:
+        response = HttpResponse(message.receipt, content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="{message.guid}.CEB900.xml"'
+        return response
+    return render(request, "crossborder/message.html", {"message": message})
+
+
+@roles_required(Role.ENTERPRISE)
+def filing_edit(request: HttpRequest) -> HttpResponse:
+    filing = _own_filing(request)
+    errors: list[Any] = []
+    if request.method == "POST" and request.POST.get("form") == "goods":
+        post = request.POST
+        try:
+            goods_add(
+                actor=request.user,
+                data=GoodsInput(
+                    item_no=post.get("item_no", ""),
+                    name=post.get("name", ""),
+                    gcode=post.get("gcode", ""),
+                    model=post.get("model", ""),
+                    unit=post.get("unit", ""),
+                    origin=post.get("origin", ""),
+                    vat_rate=post.get("vat_rate", "0.13"),
+                    consumption_rate=post.get("consumption_rate", "0"),
+                ),
+            )
+        except DomainError as error:
+            errors = error.errors
+        else:
+            flash.success(request, _("Goods record filed."))
+            return redirect("crossborder:filing")
+    elif request.method == "POST":
+        post = request.POST
+        try:
+            filing_save(
+                actor=request.user,
+                data=FilingInput(
+                    dxp_id=post.get("dxp_id", ""),
+                    roles=tuple(post.getlist("roles")),
+                    modes=tuple(post.getlist("modes")),
+                    customs_code=post.get("customs_code", ""),
+                ),
+            )
+        except DomainError as error:
+            errors = error.errors
+        else:
+            flash.success(request, _("Filing submitted for review."))
+            return redirect("crossborder:filing")
+    return render(
+        request,
+        "crossborder/filing.html",
+        {
+            "filing": filing,
+            "errors": errors,
+            "values": request.POST if errors else None,
+            "roles": FilingRole.choices,
+            "modes": TradeMode.choices,
+            "goods": filing.goods.all() if filing else [],
+        },
+        status=422 if errors else 200,
+    )
+
+
+@roles_required(Role.CITY_ADMIN, Role.REVIEWER)
+def filing_list(request: HttpRequest) -> HttpResponse:
+    filings = Filing.objects.select_related("organisation").annotate(goods_count=Count("goods"))
+    if request.method == "POST":
+        if scope_of(request.user).role != Role.CITY_ADMIN:
+            raise PermissionDenied
+        filing = get_object_or_404(Filing, pk=request.POST.get("filing", 0))
+        try:
+            filing_review(
+                actor=request.user,
+                filing=filing,
+                approve=request.POST.get("decision") == "approve",
+                note=request.POST.get("note", ""),
+            )
+        except DomainError as error:
+            flash.error(request, " ".join(str(item.message) for item in error.errors))
+        else:
+            flash.success(request, _("Filing reviewed."))
+        return redirect("crossborder:filings")
+    return render(
+        request,
+        "crossborder/filings.html",
+        {"filings": filings, "can_review": scope_of(request.user).role == Role.CITY_ADMIN},
+    )
+
+
+@roles_required(Role.CITY_ADMIN, Role.REVIEWER, Role.COUNTY_OFFICER, Role.ENTERPRISE)
+def trade(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = record_in_scope(orders_in_scope(request.user), order_id)
+    chain = trade_of(order)
+    reveal = False
+    if request.method == "POST":
+        # Full personal numbers: only the declaring enterprise, and every look is audited.
+        filing = _own_filing(request)
+        if filing is None or not ({order.ebc_code, order.ebp_code} & filing.codes):
+            raise PermissionDenied
+        audit_record(
+            actor=request.user,
+            action=AuditAction.VIEW,
+            instance=order,
+            before=None,
+            after={"fields": ["buyer_id", "buyer_telephone", "consignee_telephone"]},
+        )
+        reveal = True
+    try:
+        computed = tax.order_tax(order)
+    except LookupError:
+        computed = None
+    filing = _own_filing(request)
+
+    def show(document: Any, field: str) -> str:
+        return str(document.clear(field) if reveal else document.masked(field))
+
+    people = {
+        "buyer_id": show(order, "buyer_id"),
+        "buyer_telephone": show(order, "buyer_telephone"),
+        "consignee_telephone": show(order, "consignee_telephone"),
+        "payer_id": show(chain.payment, "payer_id") if chain.payment else "",
+        "waybill_telephone": show(chain.waybill, "consignee_telephone") if chain.waybill else "",
+    }
+    return render(
+        request,
+        "crossborder/trade.html",
+        {
+            "trade": chain,
+            "people": people,
+            "tax": computed,
+            "reveal": reveal,
+            "can_reveal": filing is not None
+            and bool({order.ebc_code, order.ebp_code} & filing.codes),
+        },
+    )
