@@ -174,3 +174,8 @@ PLAN_OFF_TRACK_POINTS = env_int("PLAN_OFF_TRACK_POINTS", 30)
 HANJIANG_DEMO_CONTENT = env_bool("HANJIANG_DEMO_CONTENT", default=True)
 # The key of personal information at rest (identity and telephone numbers); SECRET_KEY when unset.
 HANJIANG_DATA_KEY = env_str("HANJIANG_DATA_KEY", "")
+
+# Cross-border declarations: the connector to the customs exchange (the simulator by default) and
+# the exchange user id of the customs node, which the exchange gives to a connecting enterprise.
+CROSSBORDER_CONNECTOR = env_str("CROSSBORDER_CONNECTOR", "hanjiang.crossborder.exchange.Simulator")
+CROSSBORDER_RECEIVER_ID = env_str("CROSSBORDER_RECEIVER_ID", "CUSTOMS")

@@ -470,6 +470,7 @@ def _store_inventories(root: etree._Element, message: Message) -> list[Any]:
             ("logisticsCode", "logistics_code"),
             ("logisticsNo", "logistics_no"),
             ("agentCode", "agent_code"),
+            ("copNo", "cop_no"),
             ("assureCode", "assure_code"),
             ("tradeMode", "trade_mode"),
             ("customsCode", "customs_code"),
@@ -570,6 +571,7 @@ def messages_receive(
                 ],
                 receipt=outcome.receipt.decode("utf-8"),
                 size=len(data),
+                content=data.decode("utf-8") if checked.tree is not None else "",
             )
             store = STORES.get(checked.code)
             if outcome.status == MessageStatus.ACCEPTED and store is not None:

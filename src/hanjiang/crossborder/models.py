@@ -114,6 +114,7 @@ class MessageStatus(models.TextChoices):
 
 
 class Channel(models.TextChoices):
+    EXCHANGE = "exchange", _("Customs exchange (receipt)")
     API = "api", _("API")
     WEB = "web", _("Web upload")
     FOLDER = "folder", _("Exchange folder")
@@ -135,6 +136,8 @@ class Message(models.Model):
     problems = models.JSONField(_("problems"), default=list)
     receipt = models.TextField(_("CEB900 receipt"), blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    content = models.TextField(_("message as received"), blank=True)
+    sent_at = models.DateTimeField(_("sent to customs at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("message")
@@ -306,6 +309,7 @@ class Inventory(Document, Secret):
     logistics_code = models.CharField(_("logistics company code"), max_length=18)
     logistics_no = models.CharField(_("waybill number"), max_length=60)
     agent_code = models.CharField(_("declaring agent code"), max_length=18)
+    cop_no = models.CharField(_("enterprise's internal number"), max_length=20, blank=True)
     assure_code = models.CharField(_("guarantor code"), max_length=30)
     trade_mode = models.CharField(_("trade mode"), max_length=4)
     customs_code = models.CharField(_("customs district"), max_length=4)

@@ -22,6 +22,7 @@ from hanjiang.core.errors import DomainError
 from hanjiang.core.models import AuditAction
 from hanjiang.core.selectors import record_in_scope
 from hanjiang.crossborder import tax
+from hanjiang.crossborder.exchange import declare
 from hanjiang.crossborder.filings import (
     FilingInput,
     GoodsInput,
@@ -44,6 +45,7 @@ from hanjiang.crossborder.models import (
 )
 
 CITY = (Role.CITY_ADMIN, Role.REVIEWER)
+SENT = (Channel.API, Channel.WEB, Channel.FOLDER, Channel.COMPOSED)
 MAX_FILES = 200
 
 
@@ -125,6 +127,18 @@ def index(request: HttpRequest) -> HttpResponse:
 def workbench(request: HttpRequest) -> HttpResponse:
     filing = _own_filing(request)
     outcomes: list[Any] = []
+    waiting = Message.objects.filter(
+        filing=filing, status=MessageStatus.ACCEPTED, sent_at__isnull=True, channel__in=SENT
+    )
+    if request.method == "POST" and request.POST.get("action") == "declare":
+        if filing is None or filing.status != FilingStatus.APPROVED:
+            raise PermissionDenied
+        applied = declare(list(waiting.order_by("received_at", "id")))
+        flash.success(
+            request,
+            _("Sent to customs; %(count)s receipts came back.") % {"count": len(applied)},
+        )
+        return redirect("crossborder:workbench")
     if request.method == "POST":
         files = request.FILES.getlist("files")[:MAX_FILES]
         try:
@@ -143,6 +157,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
             "filing": filing,
             "outcomes": outcomes,
             "received": received[:100],
+            "waiting": waiting.count(),
             "orders": orders_in_scope(request.user).order_by("-declared_on", "-id")[:50],
         },
         status=422 if any(o.status == "refused" for o in outcomes) else 200,

@@ -1,0 +1,332 @@
+"""Declaring to customs: the terminal-node envelope, the connector to the exchange, the customs
+simulator behind the same interface, and the receipts that move each document's status.
+
+Rules:
+- an outbound message travels in a terminal-node `DxpMsg` (namespace
+  `http://www.chinaport.gov.cn/dxp`, `ver` 1.0): `TransInfo` (CopMsgId, SenderId = the
+  enterprise's exchange user id, ReceiverIds, CreatTime, MsgType) and `Data`, the business XML
+  Base64-encoded; the envelope is validated against the official terminal-node schema;
+- the receiver id of the customs node is a setting (`CROSSBORDER_RECEIVER_ID`): the real value is
+  given to a connecting enterprise by the exchange and is not in the public sources;
+- a connector sends an envelope and returns the receipts that came back at once (a real exchange
+  answers later, through the exchange folder); `CROSSBORDER_CONNECTOR` names its class;
+- the simulator answers as customs would, by the specification's status codes: an order,
+  payment or waybill is stored (120); an inventory is stored (120) and then, when the platform's
+  three-document check of its trade passes, concluded (399) and released (800), otherwise
+  rejected (100) with the rules that failed — the platform's pre-check standing in for the
+  customs' own comparison, which is not published;
+- a receipt moves a document forward only: 2 → 3/4 → 120 → 300/500 → 399 → 800 → 899, or to 100
+  (rejected) from any state before release; an older status arriving late is recorded, not
+  applied.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+from lxml import etree
+
+from hanjiang.crossborder.messages import NS, SCHEMAS, _parser, check
+from hanjiang.crossborder.models import (
+    Channel,
+    CustomsStatus,
+    Inventory,
+    Message,
+    MessageStatus,
+    Order,
+    Payment,
+    Waybill,
+)
+from hanjiang.crossborder.rules import PREFIX, Fields, _children, _text
+
+DXP = "http://www.chinaport.gov.cn/dxp"
+RANK = {"1": 0, "2": 1, "3": 2, "4": 2, "120": 3, "300": 4, "500": 4, "399": 5, "800": 6, "899": 7}
+
+
+def _terminal_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / "ceb-terminal-202205.xsd"), _parser()))
+
+
+def wrap(data: bytes, *, sender_id: str, message_type: str, cop_msg_id: str) -> bytes:
+    """The business message in a terminal-node envelope, validated against its schema."""
+    root = etree.Element(f"{{{DXP}}}DxpMsg", nsmap={"dxp": DXP}, ver="1.0")
+    info = etree.SubElement(root, f"{{{DXP}}}TransInfo")
+    etree.SubElement(info, f"{{{DXP}}}CopMsgId").text = cop_msg_id[:255]
+    etree.SubElement(info, f"{{{DXP}}}SenderId").text = sender_id[:16]
+    receivers = etree.SubElement(info, f"{{{DXP}}}ReceiverIds")
+    etree.SubElement(receivers, f"{{{DXP}}}ReceiverId").text = settings.CROSSBORDER_RECEIVER_ID
+    etree.SubElement(info, f"{{{DXP}}}CreatTime").text = (
+        timezone.localtime().replace(microsecond=0, tzinfo=None).isoformat()
+    )
+    etree.SubElement(info, f"{{{DXP}}}MsgType").text = message_type
+    etree.SubElement(root, f"{{{DXP}}}Data").text = base64.b64encode(data).decode("ascii")
+    schema = _terminal_schema()
+    if not schema.validate(root):
+        raise ValueError(str(schema.error_log))
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+
+
+def unwrap(envelope: bytes) -> bytes:
+    root = etree.fromstring(envelope, _parser())
+    data = root.find(f"{{{DXP}}}Data")
+    if data is None:
+        raise ValueError("No Data in the envelope.")
+    return base64.b64decode("".join((data.text or "").split()))
+
+
+class Connector(Protocol):
+    def send(self, envelope: bytes) -> list[bytes]: ...
+
+
+def connector() -> Connector:
+    return import_string(settings.CROSSBORDER_CONNECTOR)()  # type: ignore[no-any-return]
+
+
+# The customs simulator ------------------------------------------------------------------------
+
+
+def _return_time() -> str:
+    now = timezone.localtime()
+    return now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}"
+
+
+def _receipt(code: str, block: str, values: list[tuple[str, str]]) -> bytes:
+    guid = str(uuid.uuid4()).upper()
+    root = etree.Element(f"{PREFIX}CEB{code}Message", nsmap={"ceb": NS}, guid=guid, version="1.0")
+    body = etree.SubElement(root, f"{PREFIX}{block}")
+    for name, value in [("guid", guid), *values]:
+        etree.SubElement(body, f"{PREFIX}{name}").text = value
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+
+
+class Simulator:
+    """Answers as customs would (see the module's rules); used by the tests and the demo."""
+
+    def send(self, envelope: bytes) -> list[bytes]:
+        data = unwrap(envelope)
+        checked = check(data)
+        root = checked.tree
+        if root is None or not checked.valid:
+            return []
+        stamp = _return_time()
+        receipts: list[bytes] = []
+        if checked.code == "311":
+            for block in _children(root, "Order"):
+                head = Fields(block.find(f"{PREFIX}OrderHead"))
+                receipts.append(
+                    _receipt(
+                        "312",
+                        "OrderReturn",
+                        [
+                            ("ebpCode", _text(head, "ebpCode")),
+                            ("ebcCode", _text(head, "ebcCode")),
+                            ("orderNo", _text(head, "orderNo")),
+                            ("returnStatus", "120"),
+                            ("returnTime", stamp),
+                            ("returnInfo", "[模拟海关] 订单已入库"),
+                        ],
+                    )
+                )
+        elif checked.code == "411":
+            for block in _children(root, "Payment"):
+                head = Fields(block.find(f"{PREFIX}PaymentHead"))
+                receipts.append(
+                    _receipt(
+                        "412",
+                        "PaymentReturn",
+                        [
+                            ("payCode", _text(head, "payCode")),
+                            ("payTransactionId", _text(head, "payTransactionId")),
+                            ("returnStatus", "120"),
+                            ("returnTime", stamp),
+                            ("returnInfo", "[模拟海关] 支付单已入库"),
+                        ],
+                    )
+                )
+        elif checked.code == "511":
+            for block in _children(root, "Logistics"):
+                head = Fields(block.find(f"{PREFIX}LogisticsHead"))
+                receipts.append(
+                    _receipt(
+                        "512",
+                        "LogisticsReturn",
+                        [
+                            ("logisticsCode", _text(head, "logisticsCode")),
+                            ("logisticsNo", _text(head, "logisticsNo")),
+                            ("returnStatus", "120"),
+                            ("returnTime", stamp),
+                            ("returnInfo", "[模拟海关] 运单已入库"),
+                        ],
+                    )
+                )
+        elif checked.code == "621":
+            receipts.extend(self._inventories(root, stamp))
+        return receipts
+
+    def _inventories(self, root: etree._Element, stamp: str) -> list[bytes]:
+        from hanjiang.crossborder.matching import trade_of
+
+        receipts = []
+        for block in _children(root, "Inventory"):
+            head = Fields(block.find(f"{PREFIX}InventoryHead"))
+            keys = [
+                ("customsCode", _text(head, "customsCode")),
+                ("ebpCode", _text(head, "ebpCode")),
+                ("ebcCode", _text(head, "ebcCode")),
+                ("agentCode", _text(head, "agentCode")),
+                ("copNo", _text(head, "copNo")),
+                ("preNo", _text(head, "preNo") or "B" + stamp[:8] + "000000001"),
+            ]
+            order = Order.objects.filter(
+                ebp_code=_text(head, "ebpCode"), order_no=_text(head, "orderNo"), withdrawn=False
+            ).first()
+            failed = (
+                [str(r.label) for r in trade_of(order).results if r.passed is not True]
+                if order is not None
+                else [str(_("No order"))]
+            )
+            steps = (
+                [
+                    ("120", "[模拟海关] 清单已入库"),
+                    ("399", "[模拟海关] 审结"),
+                    ("800", "[模拟海关] 放行"),
+                ]
+                if not failed
+                else [("100", "[模拟海关] 退单：三单比对未通过：" + "；".join(failed))]
+            )
+            for status, info in steps:
+                receipts.append(
+                    _receipt(
+                        "622",
+                        "InventoryReturn",
+                        [
+                            *keys,
+                            # A simulated customs inventory number: district, year, I, 9 digits.
+                            ("invtNo", f"{_text(head, 'customsCode')}{stamp[:4]}I{stamp[8:17]}"),
+                            ("returnStatus", status),
+                            ("returnTime", stamp),
+                            ("returnInfo", info[:1000]),
+                        ],
+                    )
+                )
+        return receipts
+
+
+# Receipts ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Applied:
+    document: Any
+    status: str
+    applied: bool
+
+
+def _document(code: str, found: Fields) -> Any:
+    if code == "312":
+        return Order.objects.filter(
+            ebp_code=_text(found, "ebpCode"), order_no=_text(found, "orderNo")
+        ).first()
+    if code == "412":
+        return Payment.objects.filter(
+            pay_code=_text(found, "payCode"), pay_transaction_id=_text(found, "payTransactionId")
+        ).first()
+    if code == "512":
+        return Waybill.objects.filter(
+            logistics_code=_text(found, "logisticsCode"), logistics_no=_text(found, "logisticsNo")
+        ).first()
+    if code == "622":
+        return Inventory.objects.filter(
+            ebp_code=_text(found, "ebpCode"),
+            ebc_code=_text(found, "ebcCode"),
+            cop_no=_text(found, "copNo"),
+        ).first()
+    return None
+
+
+BLOCKS = {
+    "312": "OrderReturn",
+    "412": "PaymentReturn",
+    "512": "LogisticsReturn",
+    "622": "InventoryReturn",
+}
+
+
+def receipts_ingest(receipts: Sequence[bytes]) -> list[Applied]:
+    """Record each receipt and move its document's status (forward only; see the rules)."""
+    applied: list[Applied] = []
+    with transaction.atomic():
+        for data in receipts:
+            checked = check(data)
+            if checked.tree is None or checked.code not in BLOCKS:
+                continue
+            for block in _children(checked.tree, BLOCKS[checked.code]):
+                found = Fields(block)
+                document = _document(checked.code, found)
+                if document is None:
+                    continue
+                status = _text(found, "returnStatus")
+                forward = status == CustomsStatus.REJECTED and document.status not in {
+                    "800",
+                    "899",
+                }
+                forward = forward or RANK.get(status, -1) > RANK.get(document.status, 99)
+                if forward:
+                    document.status = status
+                    document.status_info = _text(found, "returnInfo")
+                    document.save(update_fields=["status", "status_info", "updated_at"])
+                applied.append(Applied(document, status, forward))
+                Message.objects.create(
+                    guid=checked.guid,
+                    message_type=checked.message_type,
+                    filing=document.message.filing,
+                    channel=Channel.EXCHANGE,
+                    status=MessageStatus.ACCEPTED if forward else MessageStatus.REFUSED,
+                    problems=[]
+                    if forward
+                    else [
+                        {
+                            "code": "stale_status",
+                            "path": "/",
+                            "message": str(
+                                _("An older status arrived late: recorded, not applied.")
+                            ),
+                            "basis": "platform",
+                            "severity": "warning",
+                        }
+                    ],
+                    size=len(data),
+                    content=data.decode("utf-8"),
+                )
+    return applied
+
+
+def declare(messages: Sequence[Message]) -> list[Applied]:
+    """Send accepted messages not yet sent, each wrapped, through the configured connector, and
+    apply the receipts that come back."""
+    link = connector()
+    applied: list[Applied] = []
+    for message in messages:
+        if message.status != MessageStatus.ACCEPTED or message.sent_at or not message.content:
+            continue
+        filing = message.filing
+        envelope = wrap(
+            message.content.encode("utf-8"),
+            sender_id=filing.dxp_id if filing else "",
+            message_type=message.message_type,
+            cop_msg_id=message.guid,
+        )
+        receipts = link.send(envelope)
+        message.sent_at = timezone.now()
+        message.save(update_fields=["sent_at"])
+        applied.extend(receipts_ingest(receipts))
+    return applied

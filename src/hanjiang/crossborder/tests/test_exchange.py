@@ -1,0 +1,110 @@
+"""Declaring to the customs simulator: the envelope, the receipts, the status machine, the
+exchange folder."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from lxml import etree
+
+from hanjiang.crossborder.exchange import (
+    DXP,
+    Simulator,
+    _terminal_schema,
+    declare,
+    receipts_ingest,
+    unwrap,
+    wrap,
+)
+from hanjiang.crossborder.messages import check
+from hanjiang.crossborder.models import Inventory, Message, Order, Payment
+from hanjiang.crossborder.tests.test_intake import _declare_trade
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_envelope_is_valid_and_carries_the_message(trade_messages: dict[str, bytes]) -> None:
+    envelope = wrap(
+        trade_messages["311"],
+        sender_id="DXPENT0000000002",
+        message_type="CEB311Message",
+        cop_msg_id="6D3A1C52-0B9E-4F4B-8E3A-2C1F5A7B9D10",
+    )
+    root = etree.fromstring(envelope)
+    assert _terminal_schema().validate(root)
+    info = root.find(f"{{{DXP}}}TransInfo")
+    assert [child.text for child in info][1:2] == ["DXPENT0000000002"]
+    assert unwrap(envelope) == trade_messages["311"]
+
+
+def test_a_trade_goes_through_the_simulator(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes]
+) -> None:
+    _declare_trade(trade_parties, trade_messages)
+    applied = declare(list(Message.objects.order_by("received_at", "id")))
+    assert [(type(a.document).__name__, a.status, a.applied) for a in applied] == [
+        ("Order", "120", True),
+        ("Payment", "120", True),
+        ("Waybill", "120", True),
+        ("Inventory", "120", True),
+        ("Inventory", "399", True),
+        ("Inventory", "800", True),
+    ]
+    assert (Order.objects.get().status, Inventory.objects.get().status) == ("120", "800")
+    receipts = Message.objects.filter(channel="exchange")
+    assert sorted(receipts.values_list("message_type", flat=True)) == [
+        "CEB312Message",
+        "CEB412Message",
+        "CEB512Message",
+        "CEB622Message",
+        "CEB622Message",
+        "CEB622Message",
+    ]
+    # Every receipt the simulator wrote is valid against the official schema.
+    assert all(check(m.content.encode()).valid for m in receipts)
+    # Sent messages are not sent twice.
+    assert declare(list(Message.objects.all())) == []
+
+
+def test_a_failed_check_is_rejected_and_late_statuses_do_not_go_back(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes]
+) -> None:
+    messages = dict(trade_messages)
+    messages["411"] = messages["411"].replace(b"<ceb:amountPaid>381.12<", b"<ceb:amountPaid>1<")
+    _declare_trade(trade_parties, messages)
+    declare(list(Message.objects.order_by("received_at", "id")))
+    inventory = Inventory.objects.get()
+    assert inventory.status == "100"
+    assert "支付" in inventory.status_info or "amountPaid" in inventory.status_info
+    late = Simulator().send(
+        wrap(messages["411"], sender_id="x", message_type="CEB411Message", cop_msg_id="late")
+    )
+    stale = [r.replace(b">120<", b">2<") for r in late]
+    applied = receipts_ingest(stale)
+    assert [(a.status, a.applied) for a in applied] == [("2", False)]
+    assert Payment.objects.get().status == "120"
+
+
+def test_the_exchange_folder(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes], tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "order.xml").write_bytes(trade_messages["311"])
+    out = io.StringIO()
+    user = trade_parties["4206960002"]["user"]
+    call_command(
+        "crossborder", "watch", str(tmp_path), "--user", user.username, "--once", stdout=out
+    )
+    assert out.getvalue().splitlines() == ["order.xml: accepted"]
+    assert (tmp_path / "done" / "order.xml").exists()
+    assert Message.objects.get().channel == "folder"
+    (tmp_path / "in" / "again.xml").write_bytes(trade_messages["311"])
+    call_command(
+        "crossborder", "watch", str(tmp_path), "--user", user.username, "--once", stdout=out
+    )
+    assert (tmp_path / "refused" / "again.xml").exists()
+    assert (tmp_path / "receipts" / "again.CEB900.xml").exists()
