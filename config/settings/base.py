@@ -179,3 +179,6 @@ HANJIANG_DATA_KEY = env_str("HANJIANG_DATA_KEY", "")
 # the exchange user id of the customs node, which the exchange gives to a connecting enterprise.
 CROSSBORDER_CONNECTOR = env_str("CROSSBORDER_CONNECTOR", "hanjiang.crossborder.exchange.Simulator")
 CROSSBORDER_RECEIVER_ID = env_str("CROSSBORDER_RECEIVER_ID", "CUSTOMS")
+# What makes a leading cross-border enterprise (yearly concluded trade, CNY); unset, the platform
+# publishes no count of leading enterprises (the plan does not define one).
+CROSSBORDER_LEADING_VALUE = env_str("CROSSBORDER_LEADING_VALUE", "") or None

@@ -35,6 +35,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
+from hanjiang.crossborder import statistics
 from hanjiang.crossborder.messages import NS, SCHEMAS, _parser, check
 from hanjiang.crossborder.models import (
     Channel,
@@ -307,6 +308,8 @@ def receipts_ingest(receipts: Sequence[bytes]) -> list[Applied]:
                     size=len(data),
                     content=data.decode("utf-8"),
                 )
+        if any(item.applied for item in applied):
+            transaction.on_commit(lambda: statistics.publish(timezone.localdate()))
     return applied
 
 

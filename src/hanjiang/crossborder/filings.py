@@ -27,6 +27,7 @@ from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.audit import audit_record, snapshot
 from hanjiang.core.errors import ErrorItem, PermissionDeniedError, ValidationFailed
 from hanjiang.core.models import AuditAction, AuditChannel
+from hanjiang.crossborder import statistics
 from hanjiang.crossborder.models import Filing, FilingRole, FilingStatus, GoodsRecord, TradeMode
 from hanjiang.registry.models import Organisation
 
@@ -119,6 +120,7 @@ def filing_review(*, actor: Any, filing: Filing, approve: bool, note: str = "") 
         filing.review_note = note.strip()
         filing.reviewed_by, filing.reviewed_at = actor, timezone.now()
         filing.save()
+        transaction.on_commit(lambda: statistics.publish(timezone.localdate()))
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,
