@@ -19,7 +19,9 @@ A rule that needs a document not yet received is not evaluated (neither passed n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+import polars as pl
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -172,3 +174,207 @@ def check_trade(trade: Trade) -> list[RuleResult]:
                 )
             )
     return results
+
+
+# The same rules over every trade at once (Polars), for the city's checks and large batches.
+
+RULES = (
+    "payment_found",
+    "waybill_found",
+    "inventory_found",
+    "paid_formula",
+    "paid_equals_payment",
+    "buyer_is_payer",
+    "consignee_matches",
+    "items_match",
+)
+
+
+def check_frames(
+    orders: pl.DataFrame,
+    payments: pl.DataFrame,
+    waybills: pl.DataFrame,
+    inventories: pl.DataFrame,
+    order_items: pl.DataFrame,
+    inventory_items: pl.DataFrame,
+) -> pl.DataFrame:
+    """One row per order, one column per rule of `RULES`: true, false, or null (a document it
+    needs is missing), as `check_trade` decides them one trade at a time.
+
+    Columns: orders — ebp_code, ebc_code, order_no, goods_value, freight, tax_total, discount,
+    actural_paid, buyer_name, buyer_id, consignee, consignee_address, consignee_telephone;
+    payments — ebp_code, order_no, amount_paid, payer_name, payer_id; waybills — order_no,
+    logistics_code, logistics_no, consignee, consignee_address, consignee_telephone;
+    inventories — ebp_code, ebc_code, order_no, logistics_code, logistics_no; items — the
+    document's keys, gnum, name. Amounts are decimals; identity and telephone columns digests.
+    """
+    key = ["ebp_code", "order_no"]
+    pairs = pl.concat_str([pl.col("gnum").cast(pl.String), pl.col("name")], separator=":")
+
+    def joined(items: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+        return items.group_by(keys).agg(pairs.sort_by(pl.col("gnum")).str.join(";").alias("items"))
+
+    paid = payments.select(
+        *key, "amount_paid", pl.col("payer_name"), pl.col("payer_id"), pl.lit(True).alias("_p")
+    )
+    inventory = inventories.select(
+        "ebp_code",
+        "ebc_code",
+        "order_no",
+        pl.col("logistics_code").alias("_ilc"),
+        pl.col("logistics_no").alias("_iln"),
+        pl.lit(True).alias("_i"),
+    ).join(
+        joined(inventory_items, ["ebp_code", "ebc_code", "order_no"]).rename(
+            {"items": "_declared"}
+        ),
+        on=["ebp_code", "ebc_code", "order_no"],
+        how="left",
+    )
+    waybill = waybills.select(
+        "order_no",
+        pl.col("logistics_code").alias("_wlc"),
+        pl.col("logistics_no").alias("_wln"),
+        pl.col("consignee").alias("_wc"),
+        pl.col("consignee_address").alias("_wa"),
+        pl.col("consignee_telephone").alias("_wt"),
+    )
+    frame = (
+        orders.join(paid, on=key, how="left")
+        .join(inventory, on=["ebp_code", "ebc_code", "order_no"], how="left")
+        .join(joined(order_items, key).rename({"items": "_ordered"}), on=key, how="left")
+        .join(waybill, on="order_no", how="left")
+        # With an inventory, only the waybill it names counts.
+        .filter(
+            pl.col("_i").is_null()
+            | pl.col("_wlc").is_null()
+            | ((pl.col("_wlc") == pl.col("_ilc")) & (pl.col("_wln") == pl.col("_iln")))
+        )
+        .unique(subset=["ebp_code", "order_no"], keep="first", maintain_order=True)
+    )
+    has_payment = pl.col("_p").is_not_null()
+    has_waybill = pl.col("_wlc").is_not_null()
+    has_inventory = pl.col("_i").is_not_null()
+
+    def when(present: pl.Expr, rule: pl.Expr) -> pl.Expr:
+        return pl.when(present).then(rule).otherwise(None)
+
+    return frame.select(
+        "ebp_code",
+        "order_no",
+        pl.when(has_payment).then(True).otherwise(None).alias("payment_found"),
+        pl.when(has_waybill).then(True).otherwise(None).alias("waybill_found"),
+        pl.when(has_inventory).then(True).otherwise(None).alias("inventory_found"),
+        (
+            pl.col("goods_value") + pl.col("freight") + pl.col("tax_total") - pl.col("discount")
+            == pl.col("actural_paid")
+        ).alias("paid_formula"),
+        when(has_payment, pl.col("actural_paid") == pl.col("amount_paid")).alias(
+            "paid_equals_payment"
+        ),
+        when(
+            has_payment,
+            (pl.col("buyer_name") == pl.col("payer_name"))
+            & (pl.col("buyer_id") == pl.col("payer_id")),
+        ).alias("buyer_is_payer"),
+        when(
+            has_waybill,
+            (pl.col("consignee") == pl.col("_wc"))
+            & (pl.col("consignee_address") == pl.col("_wa"))
+            & (pl.col("consignee_telephone") == pl.col("_wt")),
+        ).alias("consignee_matches"),
+        when(has_inventory, pl.col("_ordered") == pl.col("_declared").fill_null("")).alias(
+            "items_match"
+        ),
+    )
+
+
+def frames_from_records() -> tuple[pl.DataFrame, ...]:
+    """The six frames of `check_frames` read from the stored documents (not withdrawn)."""
+    from hanjiang.crossborder.models import InventoryItem, OrderItem
+
+    amount = pl.Decimal(19, 5)
+
+    def frame(rows: Any, columns: list[str], amounts: tuple[str, ...] = ()) -> pl.DataFrame:
+        schema = {
+            c: amount if c in amounts else pl.Int64 if c == "gnum" else pl.String for c in columns
+        }
+        return pl.DataFrame(list(rows), schema=schema, orient="row")
+
+    orders = frame(
+        Order.objects.filter(withdrawn=False).values_list(
+            "ebp_code",
+            "ebc_code",
+            "order_no",
+            "goods_value",
+            "freight",
+            "tax_total",
+            "discount",
+            "actural_paid",
+            "buyer_name",
+            "buyer_id_digest",
+            "consignee",
+            "consignee_address",
+            "consignee_telephone_digest",
+        ),
+        [
+            "ebp_code",
+            "ebc_code",
+            "order_no",
+            "goods_value",
+            "freight",
+            "tax_total",
+            "discount",
+            "actural_paid",
+            "buyer_name",
+            "buyer_id",
+            "consignee",
+            "consignee_address",
+            "consignee_telephone",
+        ],
+        ("goods_value", "freight", "tax_total", "discount", "actural_paid"),
+    )
+    payments = frame(
+        Payment.objects.filter(withdrawn=False).values_list(
+            "ebp_code", "order_no", "amount_paid", "payer_name", "payer_id_digest"
+        ),
+        ["ebp_code", "order_no", "amount_paid", "payer_name", "payer_id"],
+        ("amount_paid",),
+    )
+    waybills = frame(
+        Waybill.objects.filter(withdrawn=False).values_list(
+            "order_no",
+            "logistics_code",
+            "logistics_no",
+            "consignee",
+            "consignee_address",
+            "consignee_telephone_digest",
+        ),
+        [
+            "order_no",
+            "logistics_code",
+            "logistics_no",
+            "consignee",
+            "consignee_address",
+            "consignee_telephone",
+        ],
+    )
+    inventories = frame(
+        Inventory.objects.filter(withdrawn=False).values_list(
+            "ebp_code", "ebc_code", "order_no", "logistics_code", "logistics_no"
+        ),
+        ["ebp_code", "ebc_code", "order_no", "logistics_code", "logistics_no"],
+    )
+    order_items = frame(
+        OrderItem.objects.filter(order__withdrawn=False).values_list(
+            "order__ebp_code", "order__order_no", "gnum", "item_name"
+        ),
+        ["ebp_code", "order_no", "gnum", "name"],
+    )
+    inventory_items = frame(
+        InventoryItem.objects.filter(inventory__withdrawn=False).values_list(
+            "inventory__ebp_code", "inventory__ebc_code", "inventory__order_no", "gnum", "gname"
+        ),
+        ["ebp_code", "ebc_code", "order_no", "gnum", "name"],
+    )
+    return orders, payments, waybills, inventories, order_items, inventory_items

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+import polars as pl
 import pytest
 
 from hanjiang.crossborder import tax
@@ -140,3 +141,25 @@ def test_a_declaration_beyond_the_annual_quota_is_warned(
     ]
     assert outcome.status == "accepted"
     assert [(p.code, p.severity) for p in outcome.checked.problems] == [("quota", "warning")]
+
+
+def test_the_bulk_check_agrees_with_the_check_of_each_trade(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes]
+) -> None:
+    from hanjiang.crossborder.matching import RULES, check_frames, frames_from_records
+
+    messages = dict(trade_messages)
+    messages["511"] = messages["511"].replace("测试路1号".encode(), "测试路9号".encode())
+    _declare_trade(trade_parties, messages)
+    second = (
+        trade_messages["311"]
+        .replace(b"6D3A1C52-0B9E-4F4B-8E3A-2C1F5A7B9D10", b"5D3A1C52-0B9E-4F4B-8E3A-2C1F5A7B9D15")
+        .replace(b"XYTEST2026110500001", b"XYTEST2026110500002")
+    )
+    messages_receive(actor=trade_parties["4206960002"]["user"], files=[("o2.xml", second)])
+    bulk = check_frames(*frames_from_records()).sort("order_no")
+    for order in Order.objects.order_by("order_no"):
+        one = {r.code: r.passed for r in trade_of(order).results if r.code in RULES}
+        row = bulk.filter(pl.col("order_no") == order.order_no).select(RULES).row(0, named=True)
+        assert row == one
+    assert bulk["consignee_matches"].to_list() == [False, None]
