@@ -226,10 +226,10 @@ def test_the_receipt_is_a_valid_ceb900_with_every_error() -> None:
     assert values["oriMessageType"] == "CEB311Message"
     assert values["oriCopMsgId"] == "upload-1"
     assert values["returnInfo"].splitlines() == [
-        f"{HEAD}/ceb:acturalPaid [derived] actural_paid: acturalPaid 1 is not goodsValue + "
-        "freight + taxTotal − discount = 381.12.",
-        "/ceb:CEB311Message/ceb:Order/ceb:OrderList[2]/ceb:gnum [spec] gnum_sequence: Item "
-        "numbers must run 1, 2, 3 …: expected 2, found “7”.",
+        f"{HEAD}/ceb:acturalPaid [derived] actural_paid: 实际支付金额 1 不等于商品价格 + 运杂费 + "
+        "代扣税款 − 非现金抵扣金额 = 381.12。",
+        "/ceb:CEB311Message/ceb:Order/ceb:OrderList[2]/ceb:gnum [spec] gnum_sequence: "
+        "商品序号应为 1、2、3……连续：应为 2，实为“7”。",
     ]
     assert values["oriBizMessage"] == broken.decode("utf-8")
     assert len(values["returnTime"]) == 17
@@ -274,7 +274,7 @@ def test_the_command_line_prints_every_problem_and_fails(tmp_path: Path) -> None
     assert out.getvalue().splitlines() == [
         f"{good}: CEB311Message OK",
         f"{bad}: CEB311Message FAILED",
-        f"  error {HEAD}/ceb:orderType [spec] invalid_code: orderType is “E”; it must be I.",
+        f"  error {HEAD}/ceb:orderType [spec] invalid_code: orderType 为“E”；应为 I。",
         "1 of 2 files valid.",
     ]
     assert receipt_is_valid((tmp_path / "receipts" / "bad.CEB900.xml").read_bytes())
