@@ -18,10 +18,11 @@ from hanjiang.accounts.access import roles_required
 from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.audit import audit_record
-from hanjiang.core.errors import DomainError
+from hanjiang.core.errors import DomainError, ValidationFailed
+from hanjiang.core.http import download
 from hanjiang.core.models import AuditAction
 from hanjiang.core.selectors import record_in_scope
-from hanjiang.crossborder import tax
+from hanjiang.crossborder import compose, tax
 from hanjiang.crossborder.exchange import declare
 from hanjiang.crossborder.filings import (
     FilingInput,
@@ -139,7 +140,24 @@ def workbench(request: HttpRequest) -> HttpResponse:
             _("Sent to customs; %(count)s receipts came back.") % {"count": len(applied)},
         )
         return redirect("crossborder:workbench")
-    if request.method == "POST":
+    if request.GET.get("template") == "orders":
+        return download(compose.template(), "ceb311-orders.xlsx")
+    errors: list[Any] = []
+    if request.method == "POST" and request.POST.get("action") == "compose":
+        if filing is None or filing.status != FilingStatus.APPROVED:
+            raise PermissionDenied
+        try:
+            composed = compose.compose_orders(
+                filing, compose.read_orders(request.FILES.get("sheet"))
+            )
+            outcomes = messages_receive(
+                actor=request.user,
+                files=[(f"{item.order_no}.xml", item.data) for item in composed],
+                channel=Channel.COMPOSED,
+            )
+        except ValidationFailed as error:
+            errors = error.errors
+    elif request.method == "POST":
         files = request.FILES.getlist("files")[:MAX_FILES]
         try:
             outcomes = messages_receive(
@@ -158,9 +176,10 @@ def workbench(request: HttpRequest) -> HttpResponse:
             "outcomes": outcomes,
             "received": received[:100],
             "waiting": waiting.count(),
+            "errors": errors,
             "orders": orders_in_scope(request.user).order_by("-declared_on", "-id")[:50],
         },
-        status=422 if any(o.status == "refused" for o in outcomes) else 200,
+        status=422 if errors or any(o.status == "refused" for o in outcomes) else 200,
     )
 
 
