@@ -40,6 +40,7 @@ from hanjiang.crossborder.messages import NS, SCHEMAS, _parser, check
 from hanjiang.crossborder.models import (
     Channel,
     CustomsStatus,
+    ExportInventory,
     Inventory,
     Message,
     MessageStatus,
@@ -171,6 +172,41 @@ class Simulator:
                 )
         elif checked.code == "621":
             receipts.extend(self._inventories(root, stamp))
+        elif checked.code == "603":
+            receipts.extend(self._exports(root, stamp))
+        return receipts
+
+    def _exports(self, root: etree._Element, stamp: str) -> list[bytes]:
+        """An export inventory is stored, concluded and released (no three-document check on the
+        export side in the specification)."""
+        receipts = []
+        for block in _children(root, "Inventory"):
+            head = Fields(block.find(f"{PREFIX}InventoryHead"))
+            number = f"{_text(head, 'customsCode')}{stamp[:4]}E{stamp[8:17]}"
+            for status, info in (
+                ("120", "[模拟海关] 清单已入库"),
+                ("399", "[模拟海关] 审结"),
+                ("800", "[模拟海关] 放行"),
+            ):
+                receipts.append(
+                    _receipt(
+                        "604",
+                        "InventoryReturn",
+                        [
+                            ("agentCode", _text(head, "agentCode")),
+                            ("copNo", _text(head, "copNo")),
+                            ("preNo", _text(head, "preNo") or "B" + stamp[:8] + "000000001"),
+                            ("invtNo", number),
+                            ("ebcCode", _text(head, "ebcCode")),
+                            ("ebpCode", _text(head, "ebpCode")),
+                            ("orderNo", _text(head, "orderNo")),
+                            ("statisticsFlag", _text(head, "statisticsFlag")),
+                            ("returnStatus", status),
+                            ("returnTime", stamp),
+                            ("returnInfo", info),
+                        ],
+                    )
+                )
         return receipts
 
     def _inventories(self, root: etree._Element, stamp: str) -> list[bytes]:
@@ -245,6 +281,10 @@ def _document(code: str, found: Fields) -> Any:
         return Waybill.objects.filter(
             logistics_code=_text(found, "logisticsCode"), logistics_no=_text(found, "logisticsNo")
         ).first()
+    if code == "604":
+        return ExportInventory.objects.filter(
+            ebc_code=_text(found, "ebcCode"), order_no=_text(found, "orderNo")
+        ).first()
     if code == "622":
         return Inventory.objects.filter(
             ebp_code=_text(found, "ebpCode"),
@@ -259,6 +299,7 @@ BLOCKS = {
     "412": "PaymentReturn",
     "512": "LogisticsReturn",
     "622": "InventoryReturn",
+    "604": "InventoryReturn",
 }
 
 
@@ -285,6 +326,9 @@ def receipts_ingest(receipts: Sequence[bytes]) -> list[Applied]:
                     document.status = status
                     document.status_info = _text(found, "returnInfo")
                     document.save(update_fields=["status", "status_info", "updated_at"])
+                    if isinstance(document, ExportInventory) and _text(found, "invtNo"):
+                        document.invt_no = _text(found, "invtNo")
+                        document.save(update_fields=["invt_no"])
                 applied.append(Applied(document, status, forward))
                 Message.objects.create(
                     guid=checked.guid,

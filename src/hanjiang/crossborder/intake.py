@@ -40,6 +40,8 @@ from hanjiang.crossborder import tax
 from hanjiang.crossborder.messages import Checked, Problem, check, path_of
 from hanjiang.crossborder.models import (
     Channel,
+    ExportInventory,
+    ExportInventoryItem,
     Filing,
     FilingRole,
     FilingStatus,
@@ -319,7 +321,22 @@ def _review_inventory(intake: Intake, root: etree._Element, problems: list[Probl
                 )
 
 
+def _review_export_inventory(intake: Intake, root: etree._Element, problems: list[Problem]) -> None:
+    for block in _children(root, "Inventory"):
+        head_element = block.find(f"{PREFIX}InventoryHead")
+        if head_element is None:
+            continue
+        head = Fields(head_element)
+        intake.filed(head, ("ebcCode", "agentCode", "logisticsCode"), problems)
+        key = ("export", _text(head, "ebcCode"), _text(head, "orderNo"))
+        exists = ExportInventory.objects.filter(
+            ebc_code=key[1], order_no=key[2], withdrawn=False
+        ).exists()
+        intake.declared(head, key, exists, problems)
+
+
 REVIEWS: dict[str, Callable[[Intake, etree._Element, list[Problem]], None]] = {
+    "603": _review_export_inventory,
     "311": _review_order,
     "411": _review_payment,
     "511": _review_waybill,
@@ -502,7 +519,53 @@ def _store_inventories(root: etree._Element, message: Message) -> list[Any]:
     return stored
 
 
+def _store_export_inventories(root: etree._Element, message: Message) -> list[Any]:
+    stored = []
+    for block in _children(root, "Inventory"):
+        head = Fields(block.find(f"{PREFIX}InventoryHead"))
+        inventory = _upsert(
+            ExportInventory,
+            {"ebc_code": _text(head, "ebcCode"), "order_no": _text(head, "orderNo")},
+            head,
+            message,
+        )
+        for name, attr in (
+            ("ebpCode", "ebp_code"),
+            ("ownerCode", "owner_code"),
+            ("agentCode", "agent_code"),
+            ("logisticsCode", "logistics_code"),
+            ("logisticsNo", "logistics_no"),
+            ("copNo", "cop_no"),
+            ("customsCode", "customs_code"),
+            ("tradeMode", "trade_mode"),
+            ("statisticsFlag", "statistics_flag"),
+            ("country", "country"),
+        ):
+            setattr(inventory, attr, _text(head, name))
+        inventory.declared_on = _day(_text(head, "appTime"))
+        inventory.save()
+        inventory.items.all().delete()
+        ExportInventoryItem.objects.bulk_create(
+            ExportInventoryItem(
+                inventory=inventory,
+                gnum=int(_text(item, "gnum")),
+                item_no=_text(item, "itemNo"),
+                gcode=_text(item, "gcode"),
+                gname=_text(item, "gname"),
+                qty=_decimal(item, "qty"),
+                unit=_text(item, "unit"),
+                price=_decimal(item, "price"),
+                total_price=_decimal(item, "totalPrice"),
+                currency=_text(item, "currency"),
+            )
+            for item in (Fields(element) for element in _children(block, "InventoryList"))
+        )
+        stored.append(inventory)
+    return stored
+
+
 STORES: dict[str, Callable[[etree._Element, Message], list[Any]]] = {
+    "603": _store_export_inventories,
     "311": _store_orders,
     "411": _store_payments,
     "511": _store_waybills,

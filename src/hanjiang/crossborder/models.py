@@ -378,3 +378,51 @@ class TaxPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.valid_from}: {self.source}"
+
+
+class ExportInventory(Document):
+    """An export inventory (603): one parcel's declaration, later summarised (701)."""
+
+    ebp_code = models.CharField(_("platform code"), max_length=18)
+    ebc_code = models.CharField(_("enterprise code"), max_length=18)
+    owner_code = models.CharField(_("producer or seller code"), max_length=18)
+    agent_code = models.CharField(_("declaring agent code"), max_length=18)
+    logistics_code = models.CharField(_("logistics company code"), max_length=18)
+    logistics_no = models.CharField(_("waybill number"), max_length=60)
+    cop_no = models.CharField(_("enterprise's internal number"), max_length=30)
+    customs_code = models.CharField(_("customs district"), max_length=4)
+    trade_mode = models.CharField(_("trade mode"), max_length=4)
+    statistics_flag = models.CharField(_("statistics flag"), max_length=1)
+    country = models.CharField(_("destination country"), max_length=3)
+    invt_no = models.CharField(_("customs inventory number"), max_length=20, blank=True)
+    declared_on = models.DateField(_("declared on"))
+
+    class Meta:
+        verbose_name = _("export inventory")
+        verbose_name_plural = _("export inventories")
+        ordering = ["-declared_on", "order_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["ebc_code", "order_no"], name="export_inventory_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.order_no
+
+
+class ExportInventoryItem(models.Model):
+    inventory = models.ForeignKey(ExportInventory, on_delete=models.CASCADE, related_name="items")
+    gnum = models.PositiveIntegerField(_("item number"))
+    item_no = models.CharField(_("SKU"), max_length=20)
+    gcode = models.CharField(_("HS code"), max_length=10)
+    gname = models.CharField(_("goods name"), max_length=250)
+    qty = amount(_("quantity"))
+    unit = models.CharField(_("unit"), max_length=3)
+    price = amount(_("price"))
+    total_price = amount(_("total price"))
+    currency = models.CharField(_("currency"), max_length=3)
+
+    class Meta:
+        ordering = ["inventory", "gnum"]
+
+    def __str__(self) -> str:
+        return f"{self.gnum} {self.gname}"

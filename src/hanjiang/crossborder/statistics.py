@@ -2,9 +2,10 @@
 country and goods category, and what is published to the statistics hub.
 
 Rules:
-- trade counts once customs has concluded it: import inventories with status 399 (concluded),
-  800 (released) or 899 (closed); its value is the sum of the inventory's item totals (CNY on the
-  import side);
+- trade counts once customs has concluded it: import and export inventories with status 399
+  (concluded), 800 (released) or 899 (closed); its value is the sum of the inventory's item
+  totals — in CNY on the import side; on the export side the items declared in CNY (142) only,
+  other currencies not being converted;
 - a trade belongs to the e-commerce enterprise's filing, and so to the county where that
   enterprise is registered;
 - published under the source `crossborder-declarations`, per year from the first concluded trade,
@@ -24,9 +25,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
-from hanjiang.crossborder.models import Filing, FilingStatus, Inventory, InventoryItem
+from hanjiang.crossborder.models import (
+    ExportInventory,
+    Filing,
+    FilingStatus,
+    Inventory,
+    InventoryItem,
+)
 from hanjiang.registry.models import Division, DivisionLevel
 from hanjiang.reporting.models import DataElement
 from hanjiang.reporting.publishing import (
@@ -59,6 +66,10 @@ ELEMENTS = {
 
 def concluded() -> Any:
     return Inventory.objects.filter(status__in=CONCLUDED, withdrawn=False)
+
+
+def concluded_exports() -> Any:
+    return ExportInventory.objects.filter(status__in=CONCLUDED, withdrawn=False)
 
 
 def _county_of_codes() -> dict[str, str]:
@@ -121,7 +132,11 @@ def publish(today: datetime.date) -> int:
     city_division = Division.objects.filter(level=DivisionLevel.CITY).first()
     city = city_division.code if city_division else ""
     counties = _county_of_codes()
-    first = concluded().order_by("declared_on").values_list("declared_on", flat=True).first()
+    firsts = [
+        query.order_by("declared_on").values_list("declared_on", flat=True).first()
+        for query in (concluded(), concluded_exports())
+    ]
+    first = min((day for day in firsts if day is not None), default=None)
     values: list[DerivedValue] = []
     years: set[str] = set()
     threshold = getattr(settings, "CROSSBORDER_LEADING_VALUE", None)
@@ -133,9 +148,17 @@ def publish(today: datetime.date) -> int:
             by_firm: dict[str, Decimal] = defaultdict(Decimal)
             active: dict[str, set[str]] = defaultdict(set)
             modes: dict[str, set[str]] = defaultdict(set)
-            for row in trades.values(
-                "ebc_code", "ebp_code", "logistics_code", "trade_mode", "order_no"
-            ).annotate(total=Sum("items__total_price")):
+            exports = concluded_exports().filter(declared_on__year=year)
+            rows = list(
+                trades.values(
+                    "ebc_code", "ebp_code", "logistics_code", "trade_mode", "order_no"
+                ).annotate(total=Sum("items__total_price"))
+            ) + list(
+                exports.values("ebc_code", "ebp_code", "logistics_code", "trade_mode", "order_no")
+                # Export values count in CNY only; other currencies are not converted.
+                .annotate(total=Sum("items__total_price", filter=Q(items__currency="142")))
+            )
+            for row in rows:
                 total = row["total"] or Decimal(0)
                 county = counties.get(row["ebc_code"], "")
                 for unit in (unit for unit in (county, city) if unit):

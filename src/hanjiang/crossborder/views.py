@@ -3,6 +3,7 @@ filing and its review, a message's problems and receipt, a trade's full document
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from typing import Any
 
@@ -18,11 +19,11 @@ from hanjiang.accounts.access import roles_required
 from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.audit import audit_record
-from hanjiang.core.errors import DomainError, ValidationFailed
+from hanjiang.core.errors import DomainError, ErrorItem, ValidationFailed
 from hanjiang.core.http import download
 from hanjiang.core.models import AuditAction
 from hanjiang.core.selectors import record_in_scope
-from hanjiang.crossborder import compose, tax
+from hanjiang.crossborder import compose, summary, tax
 from hanjiang.crossborder.exchange import declare
 from hanjiang.crossborder.filings import (
     FilingInput,
@@ -157,6 +158,31 @@ def workbench(request: HttpRequest) -> HttpResponse:
             )
         except ValidationFailed as error:
             errors = error.errors
+    elif request.method == "POST" and request.POST.get("action") == "summarize":
+        if filing is None or filing.status != FilingStatus.APPROVED:
+            raise PermissionDenied
+        try:
+            start = datetime.date.fromisoformat(request.POST.get("start", ""))
+            end = datetime.date.fromisoformat(request.POST.get("end", ""))
+        except ValueError:
+            errors = [ErrorItem("invalid_date", _("Give the period as two dates."), field="start")]
+        else:
+            flag = "2" if request.POST.get("summary_flag") == "2" else "1"
+            applications = [
+                summary.application(group, filing, flag)
+                for group in summary.groups(filing, start, end, flag)
+            ]
+            outcomes = (
+                messages_receive(
+                    actor=request.user,
+                    files=[(f"CEB701-{n}.xml", data) for n, data in enumerate(applications, 1)],
+                    channel=Channel.COMPOSED,
+                )
+                if applications
+                else []
+            )
+            if not applications:
+                flash.info(request, _("No concluded summary inventories in that period."))
     elif request.method == "POST":
         files = request.FILES.getlist("files")[:MAX_FILES]
         try:
