@@ -127,7 +127,10 @@ class Intake:
         ]
         in_batch = self.spent.get((buyer, day.year), Decimal(0))
         earlier = tax.year_total(buyer, day.year) + in_batch
-        result = tax.compute(lines, _decimal(head, "freight"), day, earlier)
+        try:
+            result = tax.compute(lines, _decimal(head, "freight"), day, earlier)
+        except LookupError:
+            return  # no tax policy recorded for that day: nothing to warn about
         self.spent[(buyer, day.year)] = in_batch + result.dutiable
         where = head.get("goodsValue")
         for note in result.notes:

@@ -23,7 +23,7 @@ from hanjiang.core.errors import DomainError, ErrorItem, ValidationFailed
 from hanjiang.core.http import download
 from hanjiang.core.models import AuditAction
 from hanjiang.core.selectors import record_in_scope
-from hanjiang.crossborder import compose, summary, tax
+from hanjiang.crossborder import compose, statistics, summary, tax
 from hanjiang.crossborder.exchange import declare
 from hanjiang.crossborder.filings import (
     FilingInput,
@@ -45,6 +45,7 @@ from hanjiang.crossborder.models import (
     Order,
     TradeMode,
 )
+from hanjiang.registry.models import Division, DivisionLevel
 
 CITY = (Role.CITY_ADMIN, Role.REVIEWER)
 SENT = (Channel.API, Channel.WEB, Channel.FOLDER, Channel.COMPOSED)
@@ -103,7 +104,16 @@ def index(request: HttpRequest) -> HttpResponse:
         .annotate(count=Count("id"), value=Sum("goods_value"))
         .order_by("-value")[:10]
     )
-    totals = Message.objects.aggregate(
+    breakdown = statistics.breakdown()
+    names = {
+        division.code[:6]: division.name
+        for division in Division.objects.filter(level=DivisionLevel.COUNTY)
+    }
+    breakdown["county"] = {
+        names.get(code, code): value for code, value in breakdown["county"].items()
+    }
+    # Declarations sent by enterprises (receipts from customs are not counted).
+    totals = Message.objects.exclude(channel=Channel.EXCHANGE).aggregate(
         all=Count("id"), refused=Count("id", filter=Q(status=MessageStatus.REFUSED))
     )
     return render(
@@ -121,6 +131,16 @@ def index(request: HttpRequest) -> HttpResponse:
             "pending": Filing.objects.filter(status=FilingStatus.SUBMITTED).count(),
             "orders": orders.order_by("-declared_on", "-id")[:50],
             "is_city": scope_of(request.user).reads_everything,
+            "parts": [
+                (label, sorted(values.items(), key=lambda pair: -pair[1]))
+                for label, values in (
+                    (_("By county of the enterprise"), breakdown["county"]),
+                    (_("By origin country (code)"), breakdown["country"]),
+                    (_("By HS chapter"), breakdown["chapter"]),
+                )
+            ]
+            if scope_of(request.user).reads_everything
+            else [],
         },
     )
 
