@@ -376,6 +376,28 @@ def _upsert(model: Any, key: dict[str, str], head: Fields, message: Message) -> 
     return document
 
 
+AMOUNTS = {"qty", "price", "totalPrice"}
+
+
+def _items(
+    model: Any, parent: Any, block: etree._Element, list_name: str, fields: dict[str, str]
+) -> None:
+    """Replace the document's items by the block's `list_name` elements: {attribute: element},
+    amounts as decimals, `gnum` as a number."""
+    parent.items.all().delete()
+    rows = []
+    for found in (Fields(element) for element in _children(block, list_name)):
+        values: dict[str, Any] = {"gnum": int(_text(found, "gnum"))}
+        for attr, name in fields.items():
+            values[attr] = _decimal(found, name) if name in AMOUNTS else _text(found, name)
+        owner = "order" if model is OrderItem else "inventory"
+        rows.append(model(**{owner: parent}, **values))
+    model.objects.bulk_create(rows)
+
+
+ITEM_COMMON = {"qty": "qty", "price": "price", "total_price": "totalPrice"}
+
+
 def _store_orders(root: etree._Element, message: Message) -> list[Any]:
     stored = []
     for block in _children(root, "Order"):
@@ -406,20 +428,13 @@ def _store_orders(root: etree._Element, message: Message) -> list[Any]:
         order.consignee_address = _text(head, "consigneeAddress")
         order.declared_on = _day(_text(head, "appTime"))
         order.save()
-        order.items.all().delete()
-        OrderItem.objects.bulk_create(
-            OrderItem(
-                order=order,
-                gnum=int(_text(item, "gnum")),
-                item_no=_text(item, "itemNo"),
-                item_name=_text(item, "itemName"),
-                unit=_text(item, "unit"),
-                qty=_decimal(item, "qty"),
-                price=_decimal(item, "price"),
-                total_price=_decimal(item, "totalPrice"),
-                country=_text(item, "country"),
-            )
-            for item in (Fields(element) for element in _children(block, "OrderList"))
+        _items(
+            OrderItem,
+            order,
+            block,
+            "OrderList",
+            ITEM_COMMON
+            | {"item_no": "itemNo", "item_name": "itemName", "unit": "unit", "country": "country"},
         )
         stored.append(order)
     return stored
@@ -501,22 +516,20 @@ def _store_inventories(root: etree._Element, message: Message) -> list[Any]:
         inventory.freight = _decimal(head, "freight")
         inventory.declared_on = _day(_text(head, "declTime"))
         inventory.save()
-        inventory.items.all().delete()
-        InventoryItem.objects.bulk_create(
-            InventoryItem(
-                inventory=inventory,
-                gnum=int(_text(item, "gnum")),
-                item_record_no=_text(item, "itemRecordNo"),
-                item_no=_text(item, "itemNo"),
-                gcode=_text(item, "gcode"),
-                gname=_text(item, "gname"),
-                qty=_decimal(item, "qty"),
-                unit=_text(item, "unit"),
-                price=_decimal(item, "price"),
-                total_price=_decimal(item, "totalPrice"),
-                country=_text(item, "country"),
-            )
-            for item in (Fields(element) for element in _children(block, "InventoryList"))
+        _items(
+            InventoryItem,
+            inventory,
+            block,
+            "InventoryList",
+            ITEM_COMMON
+            | {
+                "item_record_no": "itemRecordNo",
+                "item_no": "itemNo",
+                "gcode": "gcode",
+                "gname": "gname",
+                "unit": "unit",
+                "country": "country",
+            },
         )
         stored.append(inventory)
     return stored
@@ -547,21 +560,19 @@ def _store_export_inventories(root: etree._Element, message: Message) -> list[An
             setattr(inventory, attr, _text(head, name))
         inventory.declared_on = _day(_text(head, "appTime"))
         inventory.save()
-        inventory.items.all().delete()
-        ExportInventoryItem.objects.bulk_create(
-            ExportInventoryItem(
-                inventory=inventory,
-                gnum=int(_text(item, "gnum")),
-                item_no=_text(item, "itemNo"),
-                gcode=_text(item, "gcode"),
-                gname=_text(item, "gname"),
-                qty=_decimal(item, "qty"),
-                unit=_text(item, "unit"),
-                price=_decimal(item, "price"),
-                total_price=_decimal(item, "totalPrice"),
-                currency=_text(item, "currency"),
-            )
-            for item in (Fields(element) for element in _children(block, "InventoryList"))
+        _items(
+            ExportInventoryItem,
+            inventory,
+            block,
+            "InventoryList",
+            ITEM_COMMON
+            | {
+                "item_no": "itemNo",
+                "gcode": "gcode",
+                "gname": "gname",
+                "unit": "unit",
+                "currency": "currency",
+            },
         )
         stored.append(inventory)
     return stored

@@ -35,12 +35,12 @@ from hanjiang.crossborder.models import (
     InventoryItem,
 )
 from hanjiang.registry.models import Division, DivisionLevel
-from hanjiang.reporting.models import DataElement
 from hanjiang.reporting.publishing import (
     DerivedValue,
+    ElementDefinition,
     derived_source_register,
     derived_values_publish,
-    element_upsert,
+    elements_define,
 )
 
 CONCLUDED = ("399", "800", "899")
@@ -117,18 +117,18 @@ def publish(today: datetime.date) -> int:
         module="crossborder",
         citation="由海关审结、放行的进口清单及平台备案计算",
     )
-    present = set(DataElement.objects.filter(code__in=ELEMENTS).values_list("code", flat=True))
-    for code, (name_zh, name_en, unit, value_type) in ELEMENTS.items():
-        if code not in present:
-            element_upsert(
-                code=code,
-                name_zh=name_zh,
-                name_en=name_en,
-                unit_zh=unit,
-                value_type=value_type,
-                aggregation="sum" if code == "CROSSBORDER_TRADE" else "last",
-                dimension="development",
-            )
+    elements_define(
+        ElementDefinition(
+            code,
+            name_zh,
+            name_en,
+            unit,
+            value_type,
+            "sum" if code == "CROSSBORDER_TRADE" else "last",
+            "development",
+        )
+        for code, (name_zh, name_en, unit, value_type) in ELEMENTS.items()
+    )
     city_division = Division.objects.filter(level=DivisionLevel.CITY).first()
     city = city_division.code if city_division else ""
     counties = _county_of_codes()

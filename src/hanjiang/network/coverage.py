@@ -26,12 +26,12 @@ from django.db.models import Count, Min, Q, QuerySet
 
 from hanjiang.network.models import CoverageDenominator, Station, StationLevel
 from hanjiang.registry.models import Division, DivisionKind, DivisionLevel
-from hanjiang.reporting.models import DataElement
 from hanjiang.reporting.publishing import (
     DerivedValue,
+    ElementDefinition,
     derived_source_register,
     derived_values_publish,
-    element_upsert,
+    elements_define,
 )
 
 TABLE_2_2 = Path(__file__).resolve().parent / "data" / "table-2-2.csv"
@@ -211,20 +211,19 @@ def coverage_publish(today: datetime.date) -> int:
         module="network",
         citation="由站点名录按开业、关闭日期计算",
     )
-    present = set(DataElement.objects.filter(code__in=ELEMENTS).values_list("code", flat=True))
-    for code, (name_zh, name_en, unit, value_type) in ELEMENTS.items():
-        if code in present:  # a plan may define it already: keep that definition
-            continue
-        element_upsert(
-            code=code,
-            name_zh=name_zh,
-            name_en=name_en,
-            unit_zh=unit,
-            value_type=value_type if value_type != "percentage" else "number",
+    elements_define(
+        ElementDefinition(
+            code,
+            name_zh,
+            name_en,
+            unit,
+            value_type if value_type != "percentage" else "number",
             # Rates never add up across units; counts of stations in service are stocks.
-            aggregation="none" if value_type == "percentage" else "last",
-            dimension="readiness",
+            "none" if value_type == "percentage" else "last",
+            "readiness",
         )
+        for code, (name_zh, name_en, unit, value_type) in ELEMENTS.items()
+    )
     firsts = {
         row["prefix"]: row["first"]
         for row in Station.objects.values(prefix=_county_prefix())

@@ -35,12 +35,12 @@ from hanjiang.network.models import (
 )
 from hanjiang.registry.models import Division, DivisionLevel, Organisation
 from hanjiang.registry.selectors import normalize_division_code
-from hanjiang.reporting.models import DataElement
 from hanjiang.reporting.publishing import (
     DerivedValue,
+    ElementDefinition,
     derived_source_register,
     derived_values_publish,
-    element_upsert,
+    elements_define,
 )
 
 SOURCE = "network-designations"
@@ -248,22 +248,10 @@ def designations_publish(today: datetime.date) -> int:
         module="network",
         citation="由示范称号名录按授予、撤销年份计算",
     )
-    present = set(
-        DataElement.objects.filter(code__in=[v[0] for v in COUNTED.values()]).values_list(
-            "code", flat=True
-        )
+    elements_define(
+        ElementDefinition(code, name_zh, name_en, "个", "integer", "last", "development")
+        for code, name_zh, name_en in COUNTED.values()
     )
-    for code, name_zh, name_en in COUNTED.values():
-        if code not in present:
-            element_upsert(
-                code=code,
-                name_zh=name_zh,
-                name_en=name_en,
-                unit_zh="个",
-                value_type="integer",
-                aggregation="last",
-                dimension="development",
-            )
     city = Division.objects.filter(level=DivisionLevel.CITY).first()
     values: list[DerivedValue] = []
     years: set[str] = set()

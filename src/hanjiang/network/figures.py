@@ -39,12 +39,12 @@ from hanjiang.network.models import (
 )
 from hanjiang.network.registries import active
 from hanjiang.registry.models import Division, DivisionKind, DivisionLevel
-from hanjiang.reporting.models import DataElement
 from hanjiang.reporting.publishing import (
     DerivedValue,
+    ElementDefinition,
     derived_source_register,
     derived_values_publish,
-    element_upsert,
+    elements_define,
 )
 
 Figures = dict[str, dict[str, float | int | None]]  # unit code → element → value
@@ -80,20 +80,19 @@ def _ensure(source: Source) -> None:
         module="network",
         citation=source.citation,
     )
-    present = set(
-        DataElement.objects.filter(code__in=source.elements).values_list("code", flat=True)
+    elements_define(
+        ElementDefinition(
+            code,
+            spec.name_zh,
+            spec.name_en,
+            spec.unit_zh,
+            "number" if spec.rate else spec.value_type,
+            # Rates never add up across units; counts of things in service are stocks.
+            "none" if spec.rate else "last",
+            source.dimension,
+        )
+        for code, spec in source.elements.items()
     )
-    for code, spec in source.elements.items():
-        if code not in present:  # a plan may define it already: keep that definition
-            element_upsert(
-                code=code,
-                name_zh=spec.name_zh,
-                name_en=spec.name_en,
-                unit_zh=spec.unit_zh,
-                value_type="number" if spec.rate else spec.value_type,
-                aggregation="none" if spec.rate else "last",
-                dimension=source.dimension,
-            )
 
 
 def publish_series(

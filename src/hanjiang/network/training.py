@@ -31,12 +31,12 @@ from hanjiang.network.models import TrainingKind, TrainingSession
 from hanjiang.network.services import date_field
 from hanjiang.registry.models import Division, DivisionLevel
 from hanjiang.registry.selectors import normalize_division_code
-from hanjiang.reporting.models import DataElement
 from hanjiang.reporting.publishing import (
     DerivedValue,
+    ElementDefinition,
     derived_source_register,
     derived_values_publish,
-    element_upsert,
+    elements_define,
 )
 
 SOURCE = "network-training"
@@ -164,18 +164,10 @@ def training_publish(today: datetime.date) -> int:
         module="network",
         citation="由培训场次名录按日期汇总",
     )
-    present = set(DataElement.objects.filter(code__in=ELEMENTS).values_list("code", flat=True))
-    for code, (name_zh, name_en, unit, aggregation) in ELEMENTS.items():
-        if code not in present:
-            element_upsert(
-                code=code,
-                name_zh=name_zh,
-                name_en=name_en,
-                unit_zh=unit,
-                value_type="integer",
-                aggregation=aggregation,
-                dimension="readiness",
-            )
+    elements_define(
+        ElementDefinition(code, name_zh, name_en, unit, "integer", aggregation, "readiness")
+        for code, (name_zh, name_en, unit, aggregation) in ELEMENTS.items()
+    )
     rows = (
         TrainingSession.objects.annotate(year=ExtractYear("held_on"))
         .values("county__code", "year")

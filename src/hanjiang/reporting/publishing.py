@@ -155,3 +155,38 @@ def element_upsert(
         },
     )
     return element
+
+
+@dataclass(frozen=True)
+class ElementDefinition:
+    """A data element a module publishes, as the module would define it."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    unit_zh: str
+    value_type: str  # integer, number, percentage
+    aggregation: str
+    dimension: str = "context"
+
+
+def elements_define(definitions: Iterable[ElementDefinition]) -> None:
+    """Define the elements that do not exist yet; an element a plan (or anything else) already
+    defines keeps its definition."""
+    definitions = list(definitions)
+    present = set(
+        DataElement.objects.filter(code__in=[d.code for d in definitions]).values_list(
+            "code", flat=True
+        )
+    )
+    for definition in definitions:
+        if definition.code not in present:
+            element_upsert(
+                code=definition.code,
+                name_zh=definition.name_zh,
+                name_en=definition.name_en,
+                unit_zh=definition.unit_zh,
+                value_type=definition.value_type,
+                aggregation=definition.aggregation,
+                dimension=definition.dimension,
+            )
