@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
@@ -114,6 +114,9 @@ class Intake:
         self.guids: set[str] = set()
         self.keys: dict[tuple[str, ...], int] = {}  # document key → app type seen in the batch
         self.spent: dict[tuple[str, int], Decimal] = {}  # (buyer digest, year) → batch total
+        self.totals: dict[tuple[str, int], Decimal] = {}  # … → stored total before the batch
+        self.policies: dict[datetime.date, Any] = {}
+        self.rates: dict[str, tuple[Decimal, Decimal]] = {}
 
     def quota(self, block: etree._Element, head: Fields, problems: list[Problem]) -> None:
         """Warn before a new order would take the buyer beyond the retail import limits."""
@@ -126,11 +129,23 @@ class Intake:
             for found in (Fields(item) for item in _children(block, "OrderList"))
         ]
         in_batch = self.spent.get((buyer, day.year), Decimal(0))
-        earlier = tax.year_total(buyer, day.year) + in_batch
-        try:
-            result = tax.compute(lines, _decimal(head, "freight"), day, earlier)
-        except LookupError:
+        if (buyer, day.year) not in self.totals:
+            self.totals[(buyer, day.year)] = tax.year_total(buyer, day.year)
+        earlier = self.totals[(buyer, day.year)] + in_batch
+        if day not in self.policies:
+            try:
+                self.policies[day] = tax.policy_on(day)
+            except LookupError:
+                self.policies[day] = None
+        policy = self.policies[day]
+        if policy is None:
             return  # no tax policy recorded for that day: nothing to warn about
+        missing = {line.sku for line in lines if line.sku} - set(self.rates)
+        if missing:
+            self.rates |= dict.fromkeys(missing, tax.DEFAULT_RATES) | tax.rates(missing)
+        result = tax.compute(
+            lines, _decimal(head, "freight"), day, earlier, policy=policy, known=self.rates
+        )
         self.spent[(buyer, day.year)] = in_batch + result.dutiable
         where = head.get("goodsValue")
         for note in result.notes:
@@ -383,16 +398,26 @@ def _items(
     model: Any, parent: Any, block: etree._Element, list_name: str, fields: dict[str, str]
 ) -> None:
     """Replace the document's items by the block's `list_name` elements: {attribute: element},
-    amounts as decimals, `gnum` as a number."""
-    parent.items.all().delete()
+    amounts as decimals, `gnum` as a number. Written in one statement (an order carries up to 99
+    items), not item by item."""
+    owner = "order" if model is OrderItem else "inventory"
+    if parent.app_type != "1":  # a change replaces the items of the document it changes
+        parent.items.all().delete()
     rows = []
     for found in (Fields(element) for element in _children(block, list_name)):
-        values: dict[str, Any] = {"gnum": int(_text(found, "gnum"))}
-        for attr, name in fields.items():
-            values[attr] = _decimal(found, name) if name in AMOUNTS else _text(found, name)
-        owner = "order" if model is OrderItem else "inventory"
-        rows.append(model(**{owner: parent}, **values))
-    model.objects.bulk_create(rows)
+        row: list[Any] = [parent.pk, int(_text(found, "gnum"))]
+        for name in fields.values():
+            row.append(_decimal(found, name) if name in AMOUNTS else _text(found, name))
+        rows.append(row)
+    columns = [model._meta.get_field(owner).column, "gnum"] + [
+        model._meta.get_field(attr).column for attr in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # noqa: S608 - names from the model
+            f"VALUES ({', '.join(['%s'] * len(columns))})",
+            rows,
+        )
 
 
 ITEM_COMMON = {"qty": "qty", "price": "price", "total_price": "totalPrice"}
