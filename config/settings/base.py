@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "hanjiang.plans",
     "hanjiang.network",
     "hanjiang.crossborder",
+    "hanjiang.traceability",
     "hanjiang.dashboards",
 ]
 

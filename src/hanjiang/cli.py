@@ -19,6 +19,7 @@ COMMANDS = [
     ("load_plans", "Load or update the plan files shipped with the platform"),
     ("plan", "Plans: `plan load FILE`, `plan list`, `plan report --year Y --output DIR`"),
     ("crossborder", "Cross-border messages: `crossborder validate FILE…` checks CEB messages"),
+    ("trace", "Traceability: `trace validate FILE…` checks EPCIS 2.0 documents"),
     ("load_demo", "Create the demo users and the labelled demo organisation"),
     ("create_user", "Create a user with a role and scope"),
     ("audit_export", "Export the audit trail as CSV or JSON lines"),
