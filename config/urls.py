@@ -11,6 +11,7 @@ urlpatterns = [
     path("plans/", include("hanjiang.plans.urls")),
     path("network/", include("hanjiang.network.urls")),
     path("crossborder/", include("hanjiang.crossborder.urls")),
+    path("catalogue/", include("hanjiang.traceability.urls")),
     path("i18n/setlang/", switch_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

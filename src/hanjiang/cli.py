@@ -16,6 +16,10 @@ COMMANDS = [
         "load_network",
         "Store Table 2-2's denominators and the plan's platforms; publish the network's figures",
     ),
+    (
+        "load_catalogue",
+        "Register the brands and products the plan names; publish the 二品一标 count",
+    ),
     ("load_plans", "Load or update the plan files shipped with the platform"),
     ("plan", "Plans: `plan load FILE`, `plan list`, `plan report --year Y --output DIR`"),
     ("crossborder", "Cross-border messages: `crossborder validate FILE…` checks CEB messages"),

@@ -18,6 +18,7 @@ NAVIGATION: list[tuple[str, Any, frozenset[Role] | None]] = [
     ("registry:organisation-list", _("Organisations"), SIGNED_IN),
     ("reporting:overview", _("Statistics"), SIGNED_IN),
     ("network:station-list", _("Service network"), SIGNED_IN),
+    ("traceability:catalogue", _("Specialty products"), None),
     (
         "crossborder:index",
         _("Cross-border"),

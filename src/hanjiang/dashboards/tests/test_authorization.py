@@ -87,6 +87,8 @@ PAGES: dict[str, tuple[str, str, set[str]]] = {
     "network:map": ("get", "", SIGNED_IN),
     "network:training-edit": ("get", "other_training", ADMIN),
     "crossborder:index": ("get", "", SIGNED_IN),
+    "traceability:catalogue": ("get", "", PUBLIC),
+    "traceability:certifications": ("get", "", SIGNED_IN),
     "crossborder:workbench": ("get", "", {"enterprise"}),
     "crossborder:filing": ("get", "", {"enterprise"}),
     "crossborder:filings": ("get", "", CITY_READERS),

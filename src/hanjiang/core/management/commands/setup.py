@@ -25,5 +25,6 @@ class Command(BaseCommand):
         call_command("load_statistics", verbosity=verbosity)
         call_command("load_plans", verbosity=verbosity)
         call_command("load_network", verbosity=verbosity)
+        call_command("load_catalogue", verbosity=verbosity)
         if settings.HANJIANG_DEMO_CONTENT and not options["no_demo"]:
             call_command("load_demo", verbosity=verbosity)

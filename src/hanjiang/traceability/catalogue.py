@@ -1,0 +1,278 @@
+"""The catalogue: the brands the plan names, certifications with their validity, and the count of
+valid 二品一标 published to the statistics.
+
+Rules:
+- the brands of the plan (data/brands.csv) are registered once, with the plan's sentence as their
+  source; a city or county brand gets a specialty product of the same name; nothing else is
+  invented (no GTIN, producer or certificate number);
+- a certification has a kind, a certificate number (unique within its kind), an issuer, a holder
+  (a registered organisation), optionally a product, a scope, and a validity from a date until a
+  date (or without end); it is valid on a day within that period;
+- a county officer records certifications of holders registered in its county, an enterprise
+  user its own, the city administrator any; every change is audited;
+- a certification ending within 90 days is flagged as expiring;
+- published under `traceability-catalogue`: `TWO_PRODUCTS_ONE_LABEL`, the valid green-food,
+  organic and geographical-indication certifications (二品一标), on 31 December of each year from
+  the first certificate (the current year today), per county of the holder and for the city.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hanjiang.accounts.models import Role
+from hanjiang.accounts.scoping import scope_of
+from hanjiang.core.audit import audit_record, snapshot
+from hanjiang.core.errors import ErrorItem, PermissionDeniedError, ValidationFailed
+from hanjiang.core.models import AuditAction, AuditChannel
+from hanjiang.registry.models import Division, DivisionLevel, Organisation
+from hanjiang.reporting.publishing import (
+    DerivedValue,
+    ElementDefinition,
+    derived_source_register,
+    derived_values_publish,
+    elements_define,
+)
+from hanjiang.traceability.models import (
+    TWO_PRODUCTS_ONE_LABEL,
+    Brand,
+    Certification,
+    CertificationKind,
+    Product,
+)
+
+BRANDS = Path(__file__).resolve().parent / "data" / "brands.csv"
+EXPIRY_WARNING_DAYS = 90
+SOURCE = "traceability-catalogue"
+
+
+def load_plan_brands() -> int:
+    """Register the brands (and the products of city and county brands) the plan names."""
+    created = 0
+    with BRANDS.open(encoding="utf-8", newline="") as handle, transaction.atomic():
+        for row in csv.DictReader(handle):
+            county = (
+                Division.objects.get(code=row["county_code"].ljust(12, "0"))
+                if row["county_code"]
+                else None
+            )
+            brand, new = Brand.objects.get_or_create(
+                name=row["name"],
+                defaults={
+                    "level": row["level"],
+                    "county": county,
+                    "industry": row["industry"],
+                    "source": f"规划{row['source']}",
+                    "note": row["note"],
+                },
+            )
+            if not new:
+                continue
+            created += 1
+            audit_record(
+                actor=None,
+                action=AuditAction.CREATE,
+                instance=brand,
+                before=None,
+                after=snapshot(brand),
+                channel=AuditChannel.SYSTEM,
+            )
+            if row["product"]:
+                product, _made = Product.objects.get_or_create(
+                    name=row["product"],
+                    county=county,
+                    defaults={"industry": row["industry"], "source": brand.source},
+                )
+                product.brands.add(brand)
+    return created
+
+
+@dataclass(frozen=True)
+class CertificationInput:
+    kind: str
+    number: str
+    issuer: str
+    holder_uscc: str
+    valid_from: str
+    valid_until: str = ""
+    product: str = ""  # a product id
+    scope: str = ""
+
+
+def _date(text: str, field: str, errors: list[ErrorItem], required: bool) -> datetime.date | None:
+    text = text.strip()
+    if not text:
+        if required:
+            errors.append(ErrorItem("required", _("This field is required."), field=field))
+        return None
+    try:
+        return datetime.date.fromisoformat(text[:10])
+    except ValueError:
+        errors.append(
+            ErrorItem(
+                "invalid_date",
+                _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": text},
+                field=field,
+            )
+        )
+        return None
+
+
+def certification_save(
+    *, actor: Any, data: CertificationInput, certification: Certification | None = None
+) -> Certification:
+    scope = scope_of(actor)
+    if scope.role not in {Role.CITY_ADMIN, Role.COUNTY_OFFICER, Role.ENTERPRISE}:
+        raise PermissionDeniedError("forbidden", _("Your role may not record certifications."))
+    errors: list[ErrorItem] = []
+    if data.kind not in CertificationKind.values:
+        errors.append(
+            ErrorItem("invalid_choice", _("Unknown kind of certification."), field="kind")
+        )
+    for name in ("number", "issuer"):
+        if not getattr(data, name).strip():
+            errors.append(ErrorItem("required", _("This field is required."), field=name))
+    holder = (
+        Organisation.objects.select_related("division")
+        .filter(uscc=data.holder_uscc.strip().upper())
+        .first()
+    )
+    if holder is None:
+        errors.append(
+            ErrorItem(
+                "unknown_organisation",
+                _("No organisation with credit code %(code)s.") % {"code": data.holder_uscc},
+                field="holder_uscc",
+            )
+        )
+    elif (scope.role == Role.COUNTY_OFFICER and not scope.covers_code(holder.division.code)) or (
+        scope.role == Role.ENTERPRISE and holder.pk != scope.organisation_id
+    ):
+        errors.append(
+            ErrorItem(
+                "outside_scope",
+                _("You may only record certifications of holders in your scope."),
+                field="holder_uscc",
+            )
+        )
+    start = _date(data.valid_from, "valid_from", errors, required=True)
+    end = _date(data.valid_until, "valid_until", errors, required=False)
+    if start and end and end < start:
+        errors.append(
+            ErrorItem(
+                "ends_before_start",
+                _("A certificate cannot end before it starts."),
+                field="valid_until",
+            )
+        )
+    product = None
+    if data.product.strip():
+        product = (
+            Product.objects.filter(pk=int(data.product)).first() if data.product.isdigit() else None
+        )
+        if product is None:
+            errors.append(ErrorItem("unknown_product", _("Unknown product."), field="product"))
+    duplicate = Certification.objects.filter(kind=data.kind, number=data.number.strip())
+    if certification is not None:
+        duplicate = duplicate.exclude(pk=certification.pk)
+    if data.number.strip() and duplicate.exists():
+        errors.append(
+            ErrorItem(
+                "duplicate",
+                _("A certificate of this kind with this number is already recorded."),
+                field="number",
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    assert holder is not None and start is not None  # noqa: S101 - checked above
+    with transaction.atomic():
+        before = snapshot(certification) if certification else None
+        target = certification or Certification()
+        target.kind, target.number = data.kind, data.number.strip()
+        target.issuer, target.scope = data.issuer.strip(), data.scope.strip()
+        target.holder, target.product = holder, product
+        target.valid_from, target.valid_until = start, end
+        target.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE if before is None else AuditAction.UPDATE,
+            instance=target,
+            before=before,
+            after=snapshot(target),
+        )
+        transaction.on_commit(lambda: publish(timezone.localdate()))
+    return target
+
+
+def valid_on(day: datetime.date) -> QuerySet[Certification]:
+    return Certification.objects.filter(valid_from__lte=day).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=day)
+    )
+
+
+def expiring(day: datetime.date) -> QuerySet[Certification]:
+    return valid_on(day).filter(valid_until__lte=day + datetime.timedelta(days=EXPIRY_WARNING_DAYS))
+
+
+def publish(today: datetime.date) -> int:
+    derived_source_register(
+        code=SOURCE,
+        name_zh="特色农产品目录",
+        name_en="Specialty product catalogue",
+        module="traceability",
+        citation="由认证登记按有效期计算（绿色食品、有机农产品、农产品地理标志）",
+    )
+    elements_define(
+        [
+            ElementDefinition(
+                "TWO_PRODUCTS_ONE_LABEL",
+                "“二品一标”农产品",
+                "Two products, one label",
+                "个",
+                "integer",
+                "last",
+                "development",
+            )
+        ]
+    )
+    city = Division.objects.filter(level=DivisionLevel.CITY).first()
+    first = (
+        Certification.objects.filter(kind__in=TWO_PRODUCTS_ONE_LABEL)
+        .order_by("valid_from")
+        .values_list("valid_from", flat=True)
+        .first()
+    )
+    values: list[DerivedValue] = []
+    years: set[str] = set()
+    if first is not None and city is not None:
+        for year in range(first.year, today.year + 1):
+            day = min(datetime.date(year, 12, 31), today)
+            years.add(str(year))
+            counted = valid_on(day).filter(kind__in=TWO_PRODUCTS_ONE_LABEL)
+            per_county = (
+                counted.values(county=Substr("holder__division__code", 1, 6))
+                .order_by()
+                .annotate(n=Count("id"))
+            )
+            for row in per_county:
+                values.append(
+                    DerivedValue("TWO_PRODUCTS_ONE_LABEL", str(year), row["county"], row["n"])
+                )
+            values.append(
+                DerivedValue("TWO_PRODUCTS_ONE_LABEL", str(year), city.code, counted.count())
+            )
+    summary = derived_values_publish(
+        source_code=SOURCE, elements={"TWO_PRODUCTS_ONE_LABEL"}, periods=years, values=values
+    )
+    return summary.imported + summary.updated + summary.deleted

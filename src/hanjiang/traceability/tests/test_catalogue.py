@@ -1,0 +1,119 @@
+"""The catalogue: the plan's brands, certifications, expiry flags and the 二品一标 count."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+import time_machine
+
+from hanjiang.core.errors import ValidationFailed
+from hanjiang.registry.models import Organisation
+from hanjiang.registry.tests.factories import OrganisationFactory, make_uscc
+from hanjiang.reporting.models import DataValue
+from hanjiang.traceability.catalogue import (
+    CertificationInput,
+    certification_save,
+    load_plan_brands,
+    publish,
+)
+from hanjiang.traceability.models import Brand, Product
+
+pytestmark = pytest.mark.django_db
+
+
+def _input(holder: Organisation, **changes: str) -> CertificationInput:
+    values = {
+        "kind": "green_food",
+        "number": "LB-00-0000000001（测试数据）",
+        "issuer": "测试认证机构（测试数据）",
+        "holder_uscc": holder.uscc,
+        "valid_from": "2024-03-01",
+        "valid_until": "2027-02-28",
+    } | changes
+    return CertificationInput(**values)
+
+
+def test_the_plans_brands_are_registered_once(reference: None, client_for: Any) -> None:
+    assert load_plan_brands() == 26
+    assert load_plan_brands() == 0
+    levels = {
+        level: Brand.objects.filter(level=level).count()
+        for level in ("city", "county", "enterprise")
+    }
+    assert levels == {"city": 5, "county": 12, "enterprise": 9}
+    peach = Brand.objects.get(name="枣阳皇桃")
+    assert (peach.county.name, peach.note) == ("枣阳市", "第四章三作“枣阳黄桃”")
+    assert peach.source.startswith("规划第五章五（五）")
+    assert Product.objects.count() == 16
+    assert not Product.objects.exclude(gtin="").exists()
+    page = client_for(None).get("/catalogue/?county=420624")
+    assert [p.name for p in page.context["products"]] == ["南漳香菇", "南漳土蜂蜜"]
+
+
+def test_certifications_are_checked_and_scoped(users: dict[str, Any], county: Any) -> None:
+    holder = OrganisationFactory(division=county, uscc=make_uscc("420625"))
+    other = OrganisationFactory(division=county, uscc=make_uscc("420625"))
+    officer = users["county_officer"]
+    certification_save(actor=officer, data=_input(holder))
+    with pytest.raises(ValidationFailed) as caught:
+        certification_save(
+            actor=officer,
+            data=_input(holder, valid_until="2023-01-01", kind="magic", issuer=""),
+        )
+    assert [(e.field, e.code) for e in caught.value.errors] == [
+        ("kind", "invalid_choice"),
+        ("issuer", "required"),
+        ("valid_until", "ends_before_start"),
+    ]
+    with pytest.raises(ValidationFailed) as caught:
+        certification_save(actor=officer, data=_input(holder))
+    assert [e.code for e in caught.value.errors] == ["duplicate"]
+    with pytest.raises(ValidationFailed) as caught:
+        certification_save(actor=users["enterprise"], data=_input(other, number="X2"))
+    assert [e.code for e in caught.value.errors] == ["outside_scope"]
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 29, 12, tzinfo=datetime.UTC), tick=False)
+def test_the_count_of_valid_two_products_one_label(
+    users: dict[str, Any], county: Any, other_county: Any, client_for: Any
+) -> None:
+    gucheng = OrganisationFactory(division=county, uscc=make_uscc("420625"))
+    xiangcheng = OrganisationFactory(division=other_county, uscc=make_uscc("420602"))
+    admin = users["city_admin"]
+    certification_save(actor=admin, data=_input(gucheng, valid_from="2024-01-01", valid_until=""))
+    certification_save(
+        actor=admin,
+        data=_input(gucheng, number="GI-1", kind="geographical", valid_until="2026-12-31"),
+    )
+    certification_save(actor=admin, data=_input(xiangcheng, number="JC-1", kind="jingchu"))
+    certification_save(
+        actor=admin,
+        data=_input(
+            xiangcheng,
+            number="OR-1",
+            kind="organic",
+            valid_from="2025-05-01",
+            valid_until="2025-12-31",
+        ),
+    )
+    publish(datetime.date(2026, 11, 29))
+
+    def value(unit: str, year: str) -> float | None:
+        found = DataValue.objects.filter(
+            element__code="TWO_PRODUCTS_ONE_LABEL", org_unit=unit, period=year
+        ).first()
+        return found.number if found else None
+
+    assert [value("420600000000", y) for y in ("2024", "2025", "2026")] == [2.0, 3.0, 2.0]
+    assert value("420625000000", "2026") == 2.0
+    assert value("420602000000", "2025") == 1.0
+    page = client_for(admin).get("/catalogue/certifications/")
+    flags = {row["item"].number: row["expiring"] for row in page.context["rows"]}
+    assert flags == {
+        "LB-00-0000000001（测试数据）": False,
+        "GI-1": True,
+        "JC-1": False,
+        "OR-1": False,
+    }

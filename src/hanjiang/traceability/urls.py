@@ -1,0 +1,9 @@
+from django.urls import path
+
+from hanjiang.traceability import views
+
+app_name = "traceability"
+urlpatterns = [
+    path("", views.catalogue, name="catalogue"),
+    path("certifications/", views.certifications, name="certifications"),
+]

@@ -1,0 +1,130 @@
+"""The catalogue pages: public browsing of brands and products; certifications with their expiry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hanjiang.accounts.access import public_page, roles_required
+from hanjiang.accounts.models import Role
+from hanjiang.accounts.scoping import scope_of
+from hanjiang.core.errors import DomainError
+from hanjiang.registry.models import Division, DivisionLevel
+from hanjiang.traceability.catalogue import (
+    EXPIRY_WARNING_DAYS,
+    CertificationInput,
+    certification_save,
+    expiring,
+    valid_on,
+)
+from hanjiang.traceability.models import (
+    TWO_PRODUCTS_ONE_LABEL,
+    Brand,
+    BrandLevel,
+    Certification,
+    CertificationKind,
+    Industry,
+    Product,
+)
+
+WRITERS = (Role.CITY_ADMIN, Role.COUNTY_OFFICER, Role.ENTERPRISE)
+
+
+@public_page
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """Brands by level, products by county, industry and brand (public)."""
+    products = Product.objects.select_related("county").prefetch_related("brands")
+    county, industry, brand = (request.GET.get(k, "") for k in ("county", "industry", "brand"))
+    if county.isdigit():
+        products = products.filter(county__code__startswith=county[:6])
+    if industry in Industry.values:
+        products = products.filter(industry=industry)
+    if brand.isdigit():
+        products = products.filter(brands__pk=int(brand))
+    today = timezone.localdate()
+    products = products.annotate(
+        certified=Count(
+            "certifications",
+            filter=Q(certifications__in=valid_on(today).values("pk")),
+        )
+    )
+    brands = Brand.objects.select_related("county")
+    return render(
+        request,
+        "traceability/catalogue.html",
+        {
+            "levels": [
+                (label, [b for b in brands if b.level == value])
+                for value, label in BrandLevel.choices
+            ],
+            "products": products,
+            "counties": Division.objects.filter(level=DivisionLevel.COUNTY),
+            "industries": Industry.choices,
+            "brands": brands,
+            "filters": request.GET,
+            "two_products": valid_on(today).filter(kind__in=TWO_PRODUCTS_ONE_LABEL).count(),
+        },
+    )
+
+
+@roles_required(Role.CITY_ADMIN, Role.REVIEWER, Role.COUNTY_OFFICER, Role.ENTERPRISE)
+def certifications(request: HttpRequest) -> HttpResponse:
+    scope = scope_of(request.user)
+    items = Certification.objects.select_related("holder", "holder__division", "product")
+    if scope.role == Role.COUNTY_OFFICER:
+        items = items.filter(holder__division__code__startswith=scope.county_prefix or "-")
+    elif scope.role == Role.ENTERPRISE:
+        items = items.filter(holder_id=scope.organisation_id or 0)
+    errors: list[Any] = []
+    if request.method == "POST":
+        if scope.role not in WRITERS:
+            raise PermissionDenied
+        post = request.POST
+        try:
+            certification_save(
+                actor=request.user,
+                data=CertificationInput(
+                    kind=post.get("kind", ""),
+                    number=post.get("number", ""),
+                    issuer=post.get("issuer", ""),
+                    holder_uscc=post.get("holder_uscc", ""),
+                    valid_from=post.get("valid_from", ""),
+                    valid_until=post.get("valid_until", ""),
+                    product=post.get("product", ""),
+                    scope=post.get("scope", ""),
+                ),
+            )
+        except DomainError as error:
+            if error.status == 403:
+                raise PermissionDenied from error
+            errors = error.errors
+        else:
+            messages.success(request, _("Certification recorded."))
+            return redirect("traceability:certifications")
+    today = timezone.localdate()
+    soon = set(expiring(today).values_list("pk", flat=True))
+    valid = set(valid_on(today).values_list("pk", flat=True))
+    return render(
+        request,
+        "traceability/certifications.html",
+        {
+            "rows": [
+                {"item": item, "expiring": item.pk in soon, "valid": item.pk in valid}
+                for item in items
+            ],
+            "kinds": CertificationKind.choices,
+            "products": Product.objects.prefetch_related(Prefetch("brands")),
+            "errors": errors,
+            "values": request.POST if errors else None,
+            "can_write": scope.role in WRITERS,
+            "warning_days": EXPIRY_WARNING_DAYS,
+        },
+        status=422 if errors else 200,
+    )
