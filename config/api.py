@@ -19,6 +19,7 @@ from hanjiang.network.api import router as network_router
 from hanjiang.plans.api import router as plans_router
 from hanjiang.registry.api import router as registry_router
 from hanjiang.reporting.api import router as reporting_router
+from hanjiang.traceability.api import router as traceability_router
 
 api = NinjaAPI(
     title="Hanjiang API",
@@ -38,6 +39,7 @@ api.add_router("/", registry_router)
 api.add_router("/", reporting_router)
 api.add_router("/", network_router)
 api.add_router("/", crossborder_router)
+api.add_router("/", traceability_router)
 api.add_router("/", plans_router)
 api.add_router("/", dashboards_router)
 

@@ -125,3 +125,76 @@ class Certification(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+
+class CaptureJob(models.Model):
+    """One capture of an EPCIS document, with its outcome (the REST binding's capture job)."""
+
+    capture_id = models.CharField(_("capture id"), max_length=36, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    success = models.BooleanField(_("success"), default=False)
+    behaviour = models.CharField(_("capture error behaviour"), max_length=10, default="rollback")
+    errors = models.JSONField(_("errors"), default=list)
+    captured = models.PositiveIntegerField(_("events captured"), default=0)
+    repeated = models.PositiveIntegerField(_("events already held"), default=0)
+    captured_by = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("capture job")
+        verbose_name_plural = _("capture jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.capture_id
+
+
+class Event(models.Model):
+    """An EPCIS event as captured: its dimensions for querying, the whole event as JSON."""
+
+    event_id = models.CharField(_("event id"), max_length=300, unique=True)
+    event_type = models.CharField(_("event type"), max_length=30, db_index=True)
+    action = models.CharField(_("action"), max_length=10, blank=True)
+    event_time = models.DateTimeField(_("event time"), db_index=True)
+    time_zone_offset = models.CharField(_("time zone offset"), max_length=6)
+    record_time = models.DateTimeField(_("record time"), auto_now_add=True)
+    biz_step = models.CharField(_("business step"), max_length=200, blank=True, db_index=True)
+    disposition = models.CharField(_("disposition"), max_length=200, blank=True)
+    read_point = models.CharField(_("read point"), max_length=300, blank=True)
+    biz_location = models.CharField(_("business location"), max_length=300, blank=True)
+    error_declaration = models.JSONField(_("error declaration"), null=True, blank=True)
+    body = models.JSONField(_("event"))
+    job = models.ForeignKey(CaptureJob, on_delete=models.PROTECT, related_name="events")
+
+    class Meta:
+        verbose_name = _("EPCIS event")
+        verbose_name_plural = _("EPCIS events")
+        ordering = ["event_time", "id"]
+
+    def __str__(self) -> str:
+        return self.event_id
+
+
+class IdentifierRole(models.TextChoices):
+    EPC = "epc", _("object")
+    PARENT = "parent", _("parent")
+    CHILD = "child", _("child")
+    INPUT = "input", _("input")
+    OUTPUT = "output", _("output")
+
+
+class EventIdentifier(models.Model):
+    """An identifier an event names, and in which role: the index of queries and lineage."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="identifiers")
+    identifier = models.CharField(_("identifier"), max_length=300, db_index=True)
+    role = models.CharField(_("role"), max_length=6, choices=IdentifierRole.choices)
+    is_class = models.BooleanField(_("class or lot"), default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["identifier", "role"], name="event_identifier_role")]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} ({self.role})"

@@ -144,6 +144,10 @@ API: dict[tuple[str, str], set[str]] = {
     ("post", "/api/v1/crossborder/messages"): {"enterprise"},
     ("get", "/api/v1/crossborder/messages"): CITY_READERS | {"enterprise"},
     ("get", "/api/v1/crossborder/trades/{order_id}"): CITY_READERS,
+    ("post", "/api/v1/epcis/capture"): {"city_admin", "enterprise"},
+    ("get", "/api/v1/epcis/capture/{capture_id}"): SIGNED_IN,
+    ("get", "/api/v1/epcis/events"): SIGNED_IN,
+    ("get", "/api/v1/epcis/lineage"): SIGNED_IN,
     ("post", "/api/v1/designations"): REGISTRARS,
     ("get", "/api/v1/plans"): SIGNED_IN,
     ("get", "/api/v1/plans/{code}/progress"): SIGNED_IN,
@@ -331,6 +335,8 @@ def _api_path(path: str, request: pytest.FixtureRequest, actor: Any) -> str:
     if "{session_id}" in path:
         session = _arguments("other_training", request, actor)["session_id"]
         path = path.replace("{session_id}", str(session))
+    if "{capture_id}" in path:
+        path = path.replace("{capture_id}", "00000000-0000-0000-0000-000000000000")
     if "{order_id}" in path:
         order = _other_crossborder("other_trade", request)["order_id"]
         path = path.replace("{order_id}", str(order))

@@ -1,0 +1,369 @@
+"""The EPCIS event repository: capture, the event query, and lineage.
+
+Rules:
+- capture takes an EPCISDocument in JSON-LD; it is checked as `epcis.check` does; with the
+  capture error behaviour `rollback` (the REST binding's default) a document with any error stores
+  nothing; with `proceed`, each event is checked alone (the official schema accepts single
+  events) and the valid ones are stored, the others reported by their index; either way the
+  capture job records the outcome;
+- an event is identified by its `eventID`; without one, the platform gives it
+  `urn:uuid:` of the SHA-256 of its canonical JSON (sorted keys, no spaces) — the platform's own
+  identity, not the CBV 2.0 event hash;
+- capture is idempotent: an event whose id is already held is not stored again; an event that
+  repeats a held event's id with an `errorDeclaration` records the declaration on that event (a
+  correction), which then stays queryable and is marked erroneous;
+- every identifier an event names is indexed with its role (object, parent, child, input, output;
+  lots and classes marked), for queries and lineage;
+- the query takes the REST binding's parameters `eventType`, `GE_eventTime`, `LT_eventTime`,
+  `EQ_action`, `EQ_bizStep`, `EQ_disposition`, `EQ_readPoint`, `EQ_bizLocation`, `MATCH_epc`,
+  `MATCH_anyEPC`, `MATCH_parentID`, `MATCH_inputEPC`, `MATCH_outputEPC`, `MATCH_epcClass`,
+  `EQ_eventID`, `EXISTS_errorDeclaration`, `perPage` (≤ 1,000) and `nextPageToken`;
+- lineage walks the index breadth-first: downstream from an identifier to the outputs of the
+  transformations it went into and the containers it was aggregated into; upstream to the inputs
+  of the transformations that produced it and the contents aggregated into it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import uuid
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hanjiang.accounts.scoping import scope_of
+from hanjiang.core.errors import ErrorItem, ValidationFailed
+from hanjiang.traceability.epcis import check, check_identifiers, events_of, json_validator
+from hanjiang.traceability.models import CaptureJob, Event, EventIdentifier, IdentifierRole
+
+ROLES = {
+    "epcList": (IdentifierRole.EPC, False),
+    "quantityList": (IdentifierRole.EPC, True),
+    "childEPCs": (IdentifierRole.CHILD, False),
+    "childQuantityList": (IdentifierRole.CHILD, True),
+    "inputEPCList": (IdentifierRole.INPUT, False),
+    "inputQuantityList": (IdentifierRole.INPUT, True),
+    "outputEPCList": (IdentifierRole.OUTPUT, False),
+    "outputQuantityList": (IdentifierRole.OUTPUT, True),
+}
+MAX_PER_PAGE = 1000
+
+
+def event_id(event: dict[str, Any]) -> str:
+    if event.get("eventID"):
+        return str(event["eventID"])
+    canonical = orjson.dumps(event, option=orjson.OPT_SORT_KEYS)
+    return f"urn:uuid:{uuid.UUID(hashlib.sha256(canonical).hexdigest()[:32])}"
+
+
+def _time(event: dict[str, Any]) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(str(event["eventTime"]).replace("Z", "+00:00"))
+
+
+def _identifiers(event: dict[str, Any]) -> Iterable[tuple[str, str, bool]]:
+    for name, (role, is_class) in ROLES.items():
+        for value in event.get(name) or []:
+            identifier = value.get("epcClass") if isinstance(value, dict) else value
+            if identifier:
+                yield str(identifier), role, is_class
+    if event.get("parentID"):
+        yield str(event["parentID"]), IdentifierRole.PARENT, False
+
+
+def _store(event: dict[str, Any], job: CaptureJob) -> str:
+    """Store one valid event; 'new', 'repeated' or 'declared'."""
+    identity = event_id(event)
+    held = Event.objects.filter(event_id=identity).first()
+    if held is not None:
+        if event.get("errorDeclaration") and held.error_declaration is None:
+            held.error_declaration = event["errorDeclaration"]
+            held.save(update_fields=["error_declaration"])
+            return "declared"
+        return "repeated"
+    stored = Event.objects.create(
+        event_id=identity,
+        event_type=event["type"],
+        action=event.get("action", ""),
+        event_time=_time(event),
+        time_zone_offset=event.get("eventTimeZoneOffset", ""),
+        biz_step=str(event.get("bizStep", "")),
+        disposition=str(event.get("disposition", "")),
+        read_point=str((event.get("readPoint") or {}).get("id", "")),
+        biz_location=str((event.get("bizLocation") or {}).get("id", "")),
+        error_declaration=event.get("errorDeclaration"),
+        body=event,
+        job=job,
+    )
+    EventIdentifier.objects.bulk_create(
+        EventIdentifier(event=stored, identifier=identifier, role=role, is_class=is_class)
+        for identifier, role, is_class in _identifiers(event)
+    )
+    return "new"
+
+
+def capture(*, actor: Any, data: bytes, behaviour: str = "rollback") -> CaptureJob:
+    """Capture an EPCISDocument (see the module's rules); the job says what happened."""
+    if behaviour not in {"rollback", "proceed"}:
+        raise ValidationFailed(
+            [ErrorItem("invalid_choice", _("The capture error behaviour is rollback or proceed."))]
+        )
+    scope = scope_of(actor)
+    job = CaptureJob(
+        capture_id=str(uuid.uuid4()),
+        behaviour=behaviour,
+        captured_by_id=scope.organisation_id,
+    )
+    checked = check(data)
+    events: list[Any] = events_of(checked.document) if checked.kind == "json" else []
+    if checked.kind == "xml":
+        job.errors = [
+            {
+                "location": "/",
+                "code": "unsupported",
+                "message": str(_("XML capture is not yet supported: send JSON-LD.")),
+            }
+        ]
+        events = []
+    elif behaviour == "rollback" or checked.document is None:
+        job.errors = [
+            {"location": p.location, "code": p.code, "message": str(p.message)}
+            for p in checked.problems
+        ]
+        if checked.problems:
+            events = []
+    else:
+        valid = []
+        for index, event in enumerate(events):
+            pointer = f"/epcisBody/eventList/{index}"
+            errors = [
+                {
+                    "location": pointer + "/" + "/".join(map(str, e.instance_path)),
+                    "code": "schema",
+                    "message": e.message,
+                }
+                # A single event carries the document's @context to stand alone.
+                for e in json_validator().iter_errors(
+                    {"@context": checked.document.get("@context")} | event
+                    if isinstance(event, dict)
+                    else event
+                )
+            ]
+            if not errors:
+                errors = [
+                    {
+                        "location": p.location.replace("/x/0", pointer),
+                        "code": p.code,
+                        "message": str(p.message),
+                    }
+                    for p in check_identifiers([event], "/x")
+                ]
+            if errors:
+                job.errors += errors
+            else:
+                valid.append(event)
+        events = valid
+    with transaction.atomic():
+        job.save()
+        outcomes = [_store(event, job) for event in events]
+        job.captured = outcomes.count("new") + outcomes.count("declared")
+        job.repeated = outcomes.count("repeated")
+        job.success = not job.errors
+        job.finished_at = timezone.now()
+        job.save()
+    return job
+
+
+# Query ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    events: list[Event]
+    next_token: str = ""
+    errors: list[ErrorItem] = field(default_factory=list)
+
+
+def _moment(text: str, name: str, errors: list[ErrorItem]) -> datetime.datetime | None:
+    try:
+        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        errors.append(
+            ErrorItem(
+                "invalid_time",
+                _("%(name)s needs a date and time with its zone offset.") % {"name": name},
+                field=name,
+            )
+        )
+        return None
+    return moment
+
+
+def query(params: dict[str, str]) -> Page:
+    """Events matching the REST binding's query parameters (see the module's rules)."""
+    errors: list[ErrorItem] = []
+    events: QuerySet[Event] = Event.objects.all()
+    simple = {
+        "eventType": "event_type__in",
+        "EQ_action": "action__in",
+        "EQ_bizStep": "biz_step__in",
+        "EQ_disposition": "disposition__in",
+        "EQ_readPoint": "read_point__in",
+        "EQ_bizLocation": "biz_location__in",
+        "EQ_eventID": "event_id__in",
+    }
+    matches = {
+        "MATCH_epc": Q(identifiers__role=IdentifierRole.EPC, identifiers__is_class=False),
+        "MATCH_parentID": Q(identifiers__role=IdentifierRole.PARENT),
+        "MATCH_inputEPC": Q(identifiers__role=IdentifierRole.INPUT),
+        "MATCH_outputEPC": Q(identifiers__role=IdentifierRole.OUTPUT),
+        "MATCH_epcClass": Q(identifiers__is_class=True),
+        "MATCH_anyEPC": Q(),
+    }
+    known = {
+        *simple,
+        *matches,
+        "GE_eventTime",
+        "LT_eventTime",
+        "EXISTS_errorDeclaration",
+        "perPage",
+        "nextPageToken",
+    }
+    for name in params:
+        if name not in known:
+            errors.append(
+                ErrorItem(
+                    "unknown_parameter",
+                    _("%(name)s is not a query parameter this repository supports.")
+                    % {"name": name},
+                    field=name,
+                )
+            )
+    for name, lookup in simple.items():
+        if params.get(name):
+            events = events.filter(**{lookup: params[name].split("|")})
+    for name, condition in matches.items():
+        if params.get(name):
+            events = events.filter(
+                condition, identifiers__identifier__in=params[name].split("|")
+            ).distinct()
+    for name, lookup in (("GE_eventTime", "event_time__gte"), ("LT_eventTime", "event_time__lt")):
+        if params.get(name):
+            moment = _moment(params[name], name, errors)
+            if moment is not None:
+                events = events.filter(**{lookup: moment})
+    if "EXISTS_errorDeclaration" in params:
+        events = events.filter(error_declaration__isnull=False)
+    per_page = params.get("perPage", "100")
+    if not per_page.isdigit() or not 1 <= int(per_page) <= MAX_PER_PAGE:
+        errors.append(
+            ErrorItem(
+                "invalid_number",
+                _("perPage is a whole number from 1 to %(max)s.") % {"max": MAX_PER_PAGE},
+                field="perPage",
+            )
+        )
+        per_page = "100"
+    token = params.get("nextPageToken", "0")
+    offset = int(token) if token.isdigit() else 0
+    if errors:
+        return Page([], errors=errors)
+    found = list(events.order_by("event_time", "id")[offset : offset + int(per_page) + 1])
+    more = len(found) > int(per_page)
+    return Page(found[: int(per_page)], str(offset + int(per_page)) if more else "")
+
+
+def query_document(page: Page) -> dict[str, Any]:
+    """The page as an EPCISQueryDocument."""
+    return {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISQueryDocument",
+        "schemaVersion": "2.0",
+        "creationDate": timezone.now().isoformat(timespec="milliseconds"),
+        "epcisBody": {
+            "queryResults": {
+                "queryName": "SimpleEventQuery",
+                "resultsBody": {
+                    "eventList": [
+                        event.body
+                        | {"eventID": event.event_id}
+                        | (
+                            {"errorDeclaration": event.error_declaration}
+                            if event.error_declaration
+                            else {}
+                        )
+                        for event in page.events
+                    ]
+                },
+            }
+        },
+    }
+
+
+# Lineage ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Lineage:
+    upstream: list[str]
+    downstream: list[str]
+    events: list[Event]
+
+
+def _walk(start: str, direction: str, limit: int) -> tuple[list[str], set[int]]:
+    """Identifiers reached from `start`, in order, and the events crossed."""
+    # downstream: an input (or a child) leads to the outputs (or the parent) of the same event;
+    # upstream: an output (or a parent) leads to the inputs (or the children).
+    if direction == "down":
+        steps = (
+            (IdentifierRole.INPUT, IdentifierRole.OUTPUT),
+            (IdentifierRole.CHILD, IdentifierRole.PARENT),
+        )
+    else:
+        steps = (
+            (IdentifierRole.OUTPUT, IdentifierRole.INPUT),
+            (IdentifierRole.PARENT, IdentifierRole.CHILD),
+        )
+    seen = {start}
+    order: list[str] = []
+    crossed: set[int] = set()
+    queue = deque([start])
+    while queue and len(order) < limit:
+        current = queue.popleft()
+        for role_from, role_to in steps:
+            event_ids = EventIdentifier.objects.filter(
+                identifier=current, role=role_from, event__error_declaration__isnull=True
+            ).values("event_id")
+            for target, event in EventIdentifier.objects.filter(
+                event_id__in=event_ids, role=role_to
+            ).values_list("identifier", "event_id"):
+                crossed.add(event)
+                if target not in seen:
+                    seen.add(target)
+                    order.append(target)
+                    queue.append(target)
+    return order, crossed
+
+
+def lineage(identifier: str, limit: int = 10_000) -> Lineage:
+    """Upstream and downstream of an identifier, and every event that names any of them."""
+    up, crossed_up = _walk(identifier, "up", limit)
+    down, crossed_down = _walk(identifier, "down", limit)
+    everything = {identifier, *up, *down}
+    events = (
+        Event.objects.filter(
+            Q(pk__in=crossed_up | crossed_down) | Q(identifiers__identifier__in=everything)
+        )
+        .distinct()
+        .order_by("event_time", "id")
+    )
+    return Lineage(up, down, list(events))

@@ -1,0 +1,175 @@
+"""The EPCIS repository: capture (rollback and proceed), idempotency, error declarations, the
+query interface and lineage."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hanjiang.traceability.epcis import json_validator
+from hanjiang.traceability.models import Event
+from hanjiang.traceability.repository import capture, lineage, query
+
+pytestmark = pytest.mark.django_db
+DATA = Path(__file__).resolve().parent / "data" / "JSON"
+OBJECT_EVENTS = DATA / "Example_9.6.1-ObjectEvent.jsonld"
+CONTEXT = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]
+
+
+def _document(events: list[dict[str, Any]]) -> bytes:
+    return json.dumps(
+        {
+            "@context": CONTEXT,
+            "type": "EPCISDocument",
+            "schemaVersion": "2.0",
+            "creationDate": "2026-11-05T08:00:00+08:00",
+            "epcisBody": {"eventList": events},
+        }
+    ).encode()
+
+
+def _event(kind: str, time: str, **fields: Any) -> dict[str, Any]:
+    return {"type": kind, "eventTime": time, "eventTimeZoneOffset": "+08:00"} | fields
+
+
+LOT_A = "https://id.gs1.org/01/09521234543213/10/FARM-A"
+LOT_B = "https://id.gs1.org/01/09521234543220/10/DRY-B"
+PALLET = "https://id.gs1.org/00/106141412345678908"
+CHAIN = [
+    _event(
+        "ObjectEvent",
+        "2026-09-01T08:00:00+08:00",
+        action="ADD",
+        bizStep="commissioning",
+        quantityList=[{"epcClass": LOT_A, "quantity": 500, "uom": "KGM"}],
+    ),
+    _event(
+        "TransformationEvent",
+        "2026-09-03T10:00:00+08:00",
+        bizStep="commissioning",
+        inputQuantityList=[{"epcClass": LOT_A, "quantity": 500, "uom": "KGM"}],
+        outputQuantityList=[{"epcClass": LOT_B, "quantity": 60, "uom": "KGM"}],
+    ),
+    _event(
+        "AggregationEvent",
+        "2026-09-04T09:00:00+08:00",
+        action="ADD",
+        bizStep="packing",
+        parentID=PALLET,
+        childQuantityList=[{"epcClass": LOT_B, "quantity": 60, "uom": "KGM"}],
+    ),
+    _event(
+        "ObjectEvent",
+        "2026-09-05T07:30:00+08:00",
+        action="OBSERVE",
+        bizStep="shipping",
+        disposition="in_transit",
+        epcList=[PALLET],
+    ),
+]
+
+
+@pytest.mark.parametrize("path", sorted(DATA.rglob("*.jsonld")), ids=lambda p: p.name)
+def test_official_examples_are_captured(path: Path) -> None:
+    job = capture(actor=None, data=path.read_bytes())
+    document = json.loads(path.read_text(encoding="utf-8"))
+    body = document["epcisBody"]
+    count = len(body.get("eventList") or body["queryResults"]["resultsBody"]["eventList"])
+    assert (job.success, job.captured, job.errors) == (True, count, [])
+    again = capture(actor=None, data=path.read_bytes())
+    assert (again.captured, again.repeated) == (0, count)
+
+
+def test_rollback_stores_nothing_and_proceed_stores_the_valid_events() -> None:
+    bad = _event("ObjectEvent", "2026-09-05T07:30:00", action="OBSERVE", epcList=[PALLET])
+    data = _document([CHAIN[0], bad])
+    job = capture(actor=None, data=data)
+    assert (job.success, job.captured, Event.objects.count()) == (False, 0, 0)
+    assert [e["location"] for e in job.errors] == ["/epcisBody/eventList/1/eventTime"]
+    job = capture(actor=None, data=data, behaviour="proceed")
+    assert (job.success, job.captured, Event.objects.count()) == (False, 1, 1)
+    assert [e["location"] for e in job.errors] == ["/epcisBody/eventList/1/eventTime"]
+
+
+def test_an_error_declaration_marks_the_held_event() -> None:
+    original = _event(
+        "ObjectEvent",
+        "2026-09-05T07:30:00+08:00",
+        action="OBSERVE",
+        eventID="urn:uuid:6f0b1e4c-0000-4000-8000-000000000001",
+        epcList=[PALLET],
+    )
+    capture(actor=None, data=_document([original]))
+    declared = original | {
+        "errorDeclaration": {
+            "declarationTime": "2026-09-06T09:00:00+08:00",
+            "reason": "incorrect_data",
+        }
+    }
+    job = capture(actor=None, data=_document([declared]))
+    assert job.captured == 1
+    assert Event.objects.get().error_declaration["reason"] == "incorrect_data"
+    assert [e.event_id for e in query({"EXISTS_errorDeclaration": ""}).events] == [
+        "urn:uuid:6f0b1e4c-0000-4000-8000-000000000001"
+    ]
+
+
+def test_queries_follow_the_rest_binding() -> None:
+    capture(actor=None, data=_document(CHAIN))
+    assert [e.event_type for e in query({"MATCH_epcClass": LOT_B}).events] == [
+        "TransformationEvent",
+        "AggregationEvent",
+    ]
+    assert [e.biz_step for e in query({"eventType": "ObjectEvent"}).events] == [
+        "commissioning",
+        "shipping",
+    ]
+    assert len(query({"GE_eventTime": "2026-09-04T00:00:00+08:00"}).events) == 2
+    first = query({"perPage": "3"})
+    assert (len(first.events), first.next_token) == (3, "3")
+    rest = query({"perPage": "3", "nextPageToken": first.next_token})
+    assert (len(rest.events), rest.next_token) == (1, "")
+    refused = query({"GE_eventTime": "2026-09-04", "EQ_colour": "red", "perPage": "0"})
+    assert [(e.field, e.code) for e in refused.errors] == [
+        ("EQ_colour", "unknown_parameter"),
+        ("GE_eventTime", "invalid_time"),
+        ("perPage", "invalid_number"),
+    ]
+
+
+def test_lineage_up_and_down_the_chain() -> None:
+    capture(actor=None, data=_document(CHAIN))
+    middle = lineage(LOT_B)
+    assert (middle.upstream, middle.downstream) == ([LOT_A], [PALLET])
+    assert [e.event_type for e in middle.events] == [
+        "ObjectEvent",
+        "TransformationEvent",
+        "AggregationEvent",
+        "ObjectEvent",
+    ]
+    assert lineage(LOT_A).downstream == [LOT_B, PALLET]
+    assert lineage(PALLET).upstream == [LOT_B, LOT_A]
+
+
+def test_the_api_captures_and_answers_query_documents(
+    users: dict[str, Any], client_for: Any
+) -> None:
+    client = client_for(users["enterprise"])
+    answer = client.post(
+        "/api/v1/epcis/capture", data=_document(CHAIN), content_type="application/ld+json"
+    )
+    assert answer.status_code == 202
+    job = client.get(answer["Location"]).json()
+    assert (job["success"], job["captured"]) == (True, 4)
+    page = client.get("/api/v1/epcis/events", {"perPage": "2"})
+    document = page.json()
+    assert list(json_validator().iter_errors(document)) == []
+    assert len(document["epcisBody"]["queryResults"]["resultsBody"]["eventList"]) == 2
+    assert 'rel="next"' in page["Link"]
+    chain = client.get("/api/v1/epcis/lineage", {"identifier": LOT_B}).json()
+    assert (chain["upstream"], chain["downstream"]) == ([LOT_A], [PALLET])
+    bad = client.get("/api/v1/epcis/events", {"GE_eventTime": "2026-09-04"})
+    assert (bad.status_code, bad.json()["errors"][0]["code"]) == (422, "invalid_time")
