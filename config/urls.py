@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from config.api import api
 from hanjiang.dashboards.views import switch_language
+from hanjiang.traceability import views as trace_views
 
 urlpatterns = [
     path("", include("hanjiang.dashboards.urls")),
@@ -12,6 +13,9 @@ urlpatterns = [
     path("network/", include("hanjiang.network.urls")),
     path("crossborder/", include("hanjiang.crossborder.urls")),
     path("catalogue/", include("hanjiang.traceability.urls")),
+    # GS1 Digital Link resolver: a lot's code on a pack opens its trace page.
+    path("01/<str:gtin>/10/<str:lot>", trace_views.lot_page, name="lot"),
+    path("01/<str:gtin>/10/<str:lot>/qr", trace_views.lot_qr, name="lot-qr"),
     path("i18n/setlang/", switch_language, name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -127,4 +127,92 @@ def certifications(request: HttpRequest) -> HttpResponse:
             "warning_days": EXPIRY_WARNING_DAYS,
         },
         status=422 if errors else 200,
+    )
+
+
+# The resolver and the public trace page -------------------------------------------------------
+
+BIZ_STEPS = {
+    "commissioning": _("Commissioning (harvest or production of the lot)"),
+    "inspecting": _("Inspection"),
+    "sampling": _("Sampling"),
+    "packing": _("Packing"),
+    "unpacking": _("Unpacking"),
+    "storing": _("Storage"),
+    "stocking": _("Stocking"),
+    "shipping": _("Shipping"),
+    "transporting": _("Transport"),
+    "receiving": _("Receiving"),
+    "retail_selling": _("Retail sale"),
+    "holding": _("Held"),
+    "destroying": _("Destroyed"),
+}
+
+
+def _label(value: str) -> str:
+    word = value.rsplit("-", 1)[-1].rsplit(":", 1)[-1]
+    return str(BIZ_STEPS.get(word, value or "—"))
+
+
+def _lot(gtin: str, lot: str) -> tuple[str, list[str]]:
+    """The lot's Digital Link, and the identifiers an event may name it by."""
+    from hanjiang.traceability.identifiers import IdentifierError, link
+
+    try:
+        canonical = link(gtin_value=gtin, lot=lot)
+    except IdentifierError as error:
+        raise Http404(str(error.message)) from error
+    own = f"/01/{canonical.gtin}/10/{lot}"
+    return canonical.uri(), [canonical.uri(), own]
+
+
+@public_page
+def lot_page(request: HttpRequest, gtin: str, lot: str) -> HttpResponse:
+    """What a consumer sees on scanning the lot's code: the product, its certificates, and the
+    chain of events from origin to shop."""
+    from hanjiang.traceability.repository import lineage
+
+    uri, names = _lot(gtin, lot)
+    chains = [lineage(name) for name in names]
+    chain = max(chains, key=lambda found: len(found.events))
+    today = timezone.localdate()
+    products = Product.objects.filter(gtin=uri.split("/01/")[1][:14]).prefetch_related("brands")
+    steps = [
+        {
+            "time": event.event_time,
+            "offset": event.time_zone_offset,
+            "type": event.event_type,
+            "step": _label(event.biz_step),
+            "where": event.biz_location or event.read_point,
+            "disposition": event.disposition.rsplit("-", 1)[-1].rsplit(":", 1)[-1],
+            "sensors": len(event.body.get("sensorElementList") or []),
+            "certificates": event.body.get("certificationInfo"),
+            "erroneous": event.error_declaration is not None,
+        }
+        for event in chain.events
+    ]
+    return render(
+        request,
+        "traceability/lot.html",
+        {
+            "uri": uri,
+            "gtin": gtin,
+            "lot": lot,
+            "products": products,
+            "certifications": valid_on(today).filter(product__in=products),
+            "steps": steps,
+            "upstream": chain.upstream,
+            "downstream": chain.downstream,
+        },
+    )
+
+
+@public_page
+def lot_qr(request: HttpRequest, gtin: str, lot: str) -> HttpResponse:
+    from hanjiang.traceability.identifiers import qr_code
+
+    uri, _names = _lot(gtin, lot)
+    kind = "png" if request.GET.get("format") == "png" else "svg"
+    return HttpResponse(
+        qr_code(uri, kind=kind), content_type="image/png" if kind == "png" else "image/svg+xml"
     )

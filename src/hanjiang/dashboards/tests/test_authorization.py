@@ -88,6 +88,8 @@ PAGES: dict[str, tuple[str, str, set[str]]] = {
     "network:training-edit": ("get", "other_training", ADMIN),
     "crossborder:index": ("get", "", SIGNED_IN),
     "traceability:catalogue": ("get", "", PUBLIC),
+    "lot": ("get", "lot", PUBLIC),
+    "lot-qr": ("get", "lot", PUBLIC),
     "traceability:certifications": ("get", "", SIGNED_IN),
     "crossborder:workbench": ("get", "", {"enterprise"}),
     "crossborder:filing": ("get", "", {"enterprise"}),
@@ -271,6 +273,8 @@ def _arguments(kind: str, request: pytest.FixtureRequest, actor: Any) -> dict[st
             persons=10,
         )
         return {"session_id": session.pk}
+    if kind == "lot":
+        return {"gtin": "09521234543213", "lot": "A1"}
     if kind in {"other_message", "other_trade"}:
         return _other_crossborder(kind, request)
     if kind.startswith("other_facility:"):

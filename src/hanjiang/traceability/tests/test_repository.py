@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from hanjiang.traceability.epcis import json_validator
-from hanjiang.traceability.models import Event
+from hanjiang.traceability.models import Event, Product
 from hanjiang.traceability.repository import capture, lineage, query
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +173,21 @@ def test_the_api_captures_and_answers_query_documents(
     assert (chain["upstream"], chain["downstream"]) == ([LOT_A], [PALLET])
     bad = client.get("/api/v1/epcis/events", {"GE_eventTime": "2026-09-04"})
     assert (bad.status_code, bad.json()["errors"][0]["code"]) == (422, "invalid_time")
+
+
+def test_scanning_a_lots_code_opens_its_trace(client_for: Any) -> None:
+    capture(actor=None, data=_document(CHAIN))
+    Product.objects.create(name="测试干香菇（测试数据）", gtin="09521234543220", source="测试")
+    page = client_for(None).get("/01/09521234543220/10/DRY-B")
+    assert page.status_code == 200
+    assert [step["step"] for step in page.context["steps"]] == [
+        "赋码（批次采收或生产）",
+        "赋码（批次采收或生产）",
+        "包装",
+        "发货",
+    ]
+    assert page.context["upstream"] == [LOT_A]
+    assert [p.name for p in page.context["products"]] == ["测试干香菇（测试数据）"]
+    qr = client_for(None).get("/01/09521234543220/10/DRY-B/qr")
+    assert qr["Content-Type"] == "image/svg+xml"
+    assert client_for(None).get("/01/09521234543221/10/DRY-B").status_code == 404
