@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hanjiang.accounts.access import public_page, roles_required
 from hanjiang.accounts.models import Role
@@ -133,19 +134,19 @@ def certifications(request: HttpRequest) -> HttpResponse:
 # The resolver and the public trace page -------------------------------------------------------
 
 BIZ_STEPS = {
-    "commissioning": _("Commissioning (harvest or production of the lot)"),
-    "inspecting": _("Inspection"),
-    "sampling": _("Sampling"),
-    "packing": _("Packing"),
-    "unpacking": _("Unpacking"),
-    "storing": _("Storage"),
-    "stocking": _("Stocking"),
-    "shipping": _("Shipping"),
-    "transporting": _("Transport"),
-    "receiving": _("Receiving"),
-    "retail_selling": _("Retail sale"),
-    "holding": _("Held"),
-    "destroying": _("Destroyed"),
+    "commissioning": gettext_lazy("Commissioning (harvest or production of the lot)"),
+    "inspecting": gettext_lazy("Inspection"),
+    "sampling": gettext_lazy("Sampling"),
+    "packing": gettext_lazy("Packing"),
+    "unpacking": gettext_lazy("Unpacking"),
+    "storing": gettext_lazy("Storage"),
+    "stocking": gettext_lazy("Stocking"),
+    "shipping": gettext_lazy("Shipping"),
+    "transporting": gettext_lazy("Transport"),
+    "receiving": gettext_lazy("Receiving"),
+    "retail_selling": gettext_lazy("Retail sale"),
+    "holding": gettext_lazy("Held"),
+    "destroying": gettext_lazy("Destroyed"),
 }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 from lxml import etree
 
 from hanjiang.traceability.epcis import check
@@ -29,7 +30,7 @@ def test_identifiers_and_check_digits() -> None:
     assert gtin("9521234543213") == "09521234543213"
     assert gln("9521141123454") == "9521141123454"
     assert sscc("106141412345678908") == "106141412345678908"
-    with pytest.raises(IdentifierError) as caught:
+    with translation.override("zh-hans"), pytest.raises(IdentifierError) as caught:
         gln("9521141123452")
     assert (caught.value.code, str(caught.value)) == (
         "check_digit",
