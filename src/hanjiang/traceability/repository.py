@@ -367,3 +367,54 @@ def lineage(identifier: str, limit: int = 10_000) -> Lineage:
         .order_by("event_time", "id")
     )
     return Lineage(up, down, list(events))
+
+
+# Recalls -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Reached:
+    """One identifier a recall reaches: where it went, who held it, and when last seen."""
+
+    identifier: str
+    places: list[str]
+    parties: list[str]
+    last_seen: datetime.datetime | None
+
+
+def failed_inspections() -> QuerySet[Event]:
+    """Inspections and samplings that found the goods non-conformant (not declared erroneous)."""
+    return Event.objects.filter(
+        Q(biz_step__endswith="inspecting") | Q(biz_step__endswith="sampling"),
+        disposition__endswith="non_conformant",
+        error_declaration__isnull=True,
+    ).order_by("-event_time")
+
+
+def recall(identifier: str) -> list[Reached]:
+    """Everything downstream of `identifier` (itself first), with the places and parties the
+    events name for it: business locations, read points, destinations and sources."""
+    found = lineage(identifier)
+    reached = []
+    for item in [identifier, *found.downstream]:
+        events = list(
+            Event.objects.filter(identifiers__identifier=item, error_declaration__isnull=True)
+            .distinct()
+            .order_by("event_time", "id")
+        )
+        places: list[str] = []
+        parties: list[str] = []
+        for event in events:
+            for place in (event.biz_location, event.read_point):
+                if place and place not in places:
+                    places.append(place)
+            for entry in [
+                *(event.body.get("destinationList") or []),
+                *(event.body.get("sourceList") or []),
+            ]:
+                value = entry.get("destination") or entry.get("source") or ""
+                target = parties if str(entry.get("type", "")).endswith("party") else places
+                if value and value not in target:
+                    target.append(value)
+        reached.append(Reached(item, places, parties, events[-1].event_time if events else None))
+    return reached

@@ -6,4 +6,6 @@ app_name = "traceability"
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
     path("certifications/", views.certifications, name="certifications"),
+    path("regulator/", views.regulator, name="regulator"),
+    path("recall/", views.recall_list, name="recall"),
 ]

@@ -217,3 +217,79 @@ def lot_qr(request: HttpRequest, gtin: str, lot: str) -> HttpResponse:
     return HttpResponse(
         qr_code(uri, kind=kind), content_type="image/png" if kind == "png" else "image/svg+xml"
     )
+
+
+# The regulator's view -------------------------------------------------------------------------
+
+REGULATORS = (Role.CITY_ADMIN, Role.REVIEWER, Role.COUNTY_OFFICER)
+
+
+@roles_required(*REGULATORS)
+def regulator(request: HttpRequest) -> HttpResponse:
+    """Events per day, failed inspections (each leading to its recall list), expiring
+    certificates."""
+    from django.db.models.functions import TruncDate
+
+    from hanjiang.traceability.models import Event
+    from hanjiang.traceability.repository import failed_inspections
+
+    today = timezone.localdate()
+    per_day = (
+        Event.objects.annotate(day=TruncDate("event_time"))
+        .values("day")
+        .annotate(count=Count("id"))
+        .order_by("-day")[:30]
+    )
+    failed = [
+        {
+            "event": event,
+            "identifiers": [
+                item.identifier
+                for item in event.identifiers.all()
+                if item.role in {"epc", "parent"}
+            ],
+        }
+        for event in failed_inspections().prefetch_related("identifiers")[:100]
+    ]
+    return render(
+        request,
+        "traceability/regulator.html",
+        {
+            "per_day": per_day,
+            "failed": failed,
+            "expiring": expiring(today).select_related("holder", "product"),
+        },
+    )
+
+
+@roles_required(*REGULATORS)
+def recall_list(request: HttpRequest) -> HttpResponse:
+    """Every lot and item downstream of an identifier, where it went and who held it; Excel."""
+    from hanjiang.core.http import download
+    from hanjiang.core.spreadsheets import Column, write_table
+    from hanjiang.traceability.repository import recall
+
+    identifier = request.GET.get("identifier", "").strip()
+    reached = recall(identifier) if identifier else []
+    if request.GET.get("format") == "xlsx" and identifier:
+        columns = [
+            Column("identifier", gettext_lazy("Lot or item"), width=60),
+            Column("places", gettext_lazy("Places"), width=60),
+            Column("parties", gettext_lazy("Holders"), width=60),
+            Column("last_seen", gettext_lazy("Last seen"), width=20),
+        ]
+        rows = [
+            {
+                "identifier": item.identifier,
+                "places": "\n".join(item.places),
+                "parties": "\n".join(item.parties),
+                "last_seen": item.last_seen.isoformat() if item.last_seen else "",
+            }
+            for item in reached
+        ]
+        return download(write_table(str(_("Recall list")), columns, rows), "recall.xlsx")
+    return render(
+        request,
+        "traceability/recall.html",
+        {"identifier": identifier, "reached": reached},
+    )

@@ -91,6 +91,8 @@ PAGES: dict[str, tuple[str, str, set[str]]] = {
     "lot": ("get", "lot", PUBLIC),
     "lot-qr": ("get", "lot", PUBLIC),
     "traceability:certifications": ("get", "", SIGNED_IN),
+    "traceability:regulator": ("get", "", CITY_READERS | {"county_officer"}),
+    "traceability:recall": ("get", "", CITY_READERS | {"county_officer"}),
     "crossborder:workbench": ("get", "", {"enterprise"}),
     "crossborder:filing": ("get", "", {"enterprise"}),
     "crossborder:filings": ("get", "", CITY_READERS),

@@ -3,11 +3,13 @@ query interface and lineage."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
 from hanjiang.traceability.epcis import json_validator
 from hanjiang.traceability.models import Event, Product
@@ -191,3 +193,42 @@ def test_scanning_a_lots_code_opens_its_trace(client_for: Any) -> None:
     qr = client_for(None).get("/01/09521234543220/10/DRY-B/qr")
     assert qr["Content-Type"] == "image/svg+xml"
     assert client_for(None).get("/01/09521234543221/10/DRY-B").status_code == 404
+
+
+def test_a_failed_inspection_leads_to_the_recall_list(
+    users: dict[str, Any], client_for: Any
+) -> None:
+    shop = "https://id.gs1.org/414/9521141123454"
+    retailer = "https://id.gs1.org/417/9521141123454"
+    inspection = _event(
+        "ObjectEvent",
+        "2026-09-02T09:00:00+08:00",
+        action="OBSERVE",
+        bizStep="inspecting",
+        disposition="non_conformant",
+        quantityList=[{"epcClass": LOT_A}],
+        readPoint={"id": "https://id.gs1.org/414/9521141123454"},
+    )
+    delivery = _event(
+        "ObjectEvent",
+        "2026-09-06T10:00:00+08:00",
+        action="OBSERVE",
+        bizStep="receiving",
+        epcList=[PALLET],
+        bizLocation={"id": shop},
+        sourceList=[{"type": "owning_party", "source": "https://id.gs1.org/417/9521234543213"}],
+        destinationList=[{"type": "owning_party", "destination": retailer}],
+    )
+    capture(actor=None, data=_document([*CHAIN, inspection, delivery]))
+    client = client_for(users["reviewer"])
+    board = client.get("/catalogue/regulator/")
+    assert [row["event"].biz_step for row in board.context["failed"]] == ["inspecting"]
+    page = client.get("/catalogue/recall/", {"identifier": LOT_A})
+    reached = {item.identifier: item for item in page.context["reached"]}
+    assert list(reached) == [LOT_A, LOT_B, PALLET]
+    assert reached[PALLET].places == [shop]
+    assert reached[PALLET].parties == [retailer, "https://id.gs1.org/417/9521234543213"]
+    sheet = client.get("/catalogue/recall/", {"identifier": LOT_A, "format": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert [row[0] for row in rows] == ["批次或单品", LOT_A, LOT_B, PALLET]
+    assert client_for(users["enterprise"]).get("/catalogue/recall/").status_code == 403
