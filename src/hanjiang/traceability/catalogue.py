@@ -21,9 +21,11 @@ from __future__ import annotations
 import csv
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+import orjson
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
@@ -276,3 +278,134 @@ def publish(today: datetime.date) -> int:
         source_code=SOURCE, elements={"TWO_PRODUCTS_ONE_LABEL"}, periods=years, values=values
     )
     return summary.imported + summary.updated + summary.deleted
+
+
+@dataclass(frozen=True)
+class ProductInput:
+    name: str
+    county: str = ""
+    industry: str = ""
+    gtin: str = ""
+    brand: str = ""  # a brand id
+
+
+def product_register(*, actor: Any, data: ProductInput) -> Product:
+    """An enterprise registers a product it produces (it becomes a producer of it)."""
+    from hanjiang.traceability.identifiers import IdentifierError, gtin
+    from hanjiang.traceability.models import Industry
+
+    scope = scope_of(actor)
+    if scope.role != Role.ENTERPRISE or scope.organisation_id is None:
+        raise PermissionDeniedError("forbidden", _("Only a producer registers its products."))
+    errors: list[ErrorItem] = []
+    if not data.name.strip() or len(data.name.strip()) > 100:
+        errors.append(
+            ErrorItem("required", _("The name (up to 100 characters) is required."), field="name")
+        )
+    county = None
+    if data.county.strip():
+        county = Division.objects.filter(
+            code=data.county.strip()[:6].ljust(12, "0"), level=DivisionLevel.COUNTY
+        ).first()
+        if county is None:
+            errors.append(ErrorItem("unknown_county", _("Unknown county."), field="county"))
+    if data.industry and data.industry not in Industry.values:
+        errors.append(ErrorItem("invalid_choice", _("Unknown industry."), field="industry"))
+    code = ""
+    if data.gtin.strip():
+        try:
+            code = gtin(data.gtin)
+        except IdentifierError as error:
+            errors.append(ErrorItem(error.code, error.message, field="gtin"))
+    if code and Product.objects.filter(gtin=code).exists():
+        errors.append(
+            ErrorItem("duplicate", _("A product with this GTIN is registered."), field="gtin")
+        )
+    brand = Brand.objects.filter(pk=int(data.brand)).first() if data.brand.isdigit() else None
+    if data.brand and brand is None:
+        errors.append(ErrorItem("unknown_brand", _("Unknown brand."), field="brand"))
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        product, _created = Product.objects.get_or_create(
+            name=data.name.strip(),
+            county=county,
+            defaults={
+                "industry": data.industry,
+                "gtin": code,
+                "source": str(_("Registered by the producer")),
+            },
+        )
+        if code and not product.gtin:
+            product.gtin = code
+            product.save(update_fields=["gtin"])
+        product.producers.add(scope.organisation_id)
+        if brand is not None:
+            product.brands.add(brand)
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE if not _created else AuditAction.CREATE,
+            instance=product,
+            before=None,
+            after=snapshot(product),
+        )
+    return product
+
+
+def lot_commission(
+    *, actor: Any, product: Product, lot: str, harvested_on: str, quantity: str, unit: str = "KGM"
+) -> str:
+    """Record a new lot of a product as a commissioning ObjectEvent (harvest or production:
+    CBV 2.0 has no harvesting step); returns the lot's Digital Link."""
+    from hanjiang.traceability.identifiers import IdentifierError, link
+    from hanjiang.traceability.repository import capture
+
+    scope = scope_of(actor)
+    if (
+        scope.role != Role.ENTERPRISE
+        or not product.producers.filter(pk=scope.organisation_id or 0).exists()
+    ):
+        raise PermissionDeniedError("forbidden", _("Only the product's producer records its lots."))
+    errors: list[ErrorItem] = []
+    uri = ""
+    if not product.gtin:
+        errors.append(ErrorItem("no_gtin", _("Give the product a GTIN first."), field="product"))
+    else:
+        try:
+            uri = link(gtin_value=product.gtin, lot=lot.strip()).uri()
+        except IdentifierError as error:
+            errors.append(ErrorItem(error.code, error.message, field="lot"))
+    day = _date(harvested_on, "harvested_on", errors, required=True)
+    try:
+        amount = Decimal(quantity)
+        if not amount.is_finite() or amount <= 0:
+            raise InvalidOperation
+    except InvalidOperation:
+        errors.append(
+            ErrorItem("invalid_number", _("The quantity is a number above zero."), field="quantity")
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    assert day is not None  # noqa: S101
+    event = {
+        "type": "ObjectEvent",
+        "eventTime": f"{day.isoformat()}T08:00:00+08:00",
+        "eventTimeZoneOffset": "+08:00",
+        "action": "ADD",
+        "bizStep": "commissioning",
+        "disposition": "active",
+        "quantityList": [{"epcClass": uri, "quantity": float(amount), "uom": unit}],
+    }
+    document = {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": timezone.now().isoformat(timespec="seconds"),
+        "epcisBody": {"eventList": [event]},
+    }
+    job = capture(actor=actor, data=orjson.dumps(document))
+    if not job.success:
+        raise ValidationFailed(
+            [ErrorItem(e["code"], e["message"], field="lot") for e in job.errors]
+        )
+    return uri

@@ -7,5 +7,6 @@ urlpatterns = [
     path("", views.catalogue, name="catalogue"),
     path("certifications/", views.certifications, name="certifications"),
     path("regulator/", views.regulator, name="regulator"),
+    path("producer/", views.producer, name="producer"),
     path("recall/", views.recall_list, name="recall"),
 ]

@@ -293,3 +293,80 @@ def recall_list(request: HttpRequest) -> HttpResponse:
         "traceability/recall.html",
         {"identifier": identifier, "reached": reached},
     )
+
+
+@roles_required(Role.ENTERPRISE)
+def producer(request: HttpRequest) -> HttpResponse:
+    """A producer's workbench: its products, their lots, registering a product, recording a lot."""
+    from hanjiang.traceability.catalogue import ProductInput, lot_commission, product_register
+    from hanjiang.traceability.models import EventIdentifier
+
+    scope = scope_of(request.user)
+    products = Product.objects.filter(producers__pk=scope.organisation_id or 0).prefetch_related(
+        "brands"
+    )
+    errors: list[Any] = []
+    if request.method == "POST":
+        post = request.POST
+        try:
+            if post.get("form") == "lot":
+                product = products.filter(pk=post.get("product") or 0).first()
+                if product is None:
+                    raise PermissionDenied
+                uri = lot_commission(
+                    actor=request.user,
+                    product=product,
+                    lot=post.get("lot", ""),
+                    harvested_on=post.get("harvested_on", ""),
+                    quantity=post.get("quantity", ""),
+                )
+                messages.success(request, _("Lot recorded: %(uri)s") % {"uri": uri})
+            else:
+                product_register(
+                    actor=request.user,
+                    data=ProductInput(
+                        name=post.get("name", ""),
+                        county=post.get("county", ""),
+                        industry=post.get("industry", ""),
+                        gtin=post.get("gtin", ""),
+                        brand=post.get("brand", ""),
+                    ),
+                )
+                messages.success(request, _("Product registered."))
+        except DomainError as error:
+            if error.status == 403:
+                raise PermissionDenied from error
+            errors = error.errors
+        else:
+            return redirect("traceability:producer")
+    rows = []
+    for product in products:
+        lots = (
+            sorted(
+                set(
+                    EventIdentifier.objects.filter(
+                        is_class=True, identifier__contains=f"/01/{product.gtin}/10/"
+                    ).values_list("identifier", flat=True)
+                )
+            )
+            if product.gtin
+            else []
+        )
+        rows.append(
+            {
+                "product": product,
+                "lots": [(uri, uri.split("/10/", 1)[1]) for uri in lots],
+            }
+        )
+    return render(
+        request,
+        "traceability/producer.html",
+        {
+            "rows": rows,
+            "errors": errors,
+            "counties": Division.objects.filter(level=DivisionLevel.COUNTY),
+            "industries": Industry.choices,
+            "brands": Brand.objects.all(),
+        },
+        status=422 if errors else 200,
+    )

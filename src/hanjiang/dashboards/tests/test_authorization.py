@@ -93,6 +93,7 @@ PAGES: dict[str, tuple[str, str, set[str]]] = {
     "traceability:certifications": ("get", "", SIGNED_IN),
     "traceability:regulator": ("get", "", CITY_READERS | {"county_officer"}),
     "traceability:recall": ("get", "", CITY_READERS | {"county_officer"}),
+    "traceability:producer": ("get", "", {"enterprise"}),
     "crossborder:workbench": ("get", "", {"enterprise"}),
     "crossborder:filing": ("get", "", {"enterprise"}),
     "crossborder:filings": ("get", "", CITY_READERS),

@@ -117,3 +117,58 @@ def test_the_count_of_valid_two_products_one_label(
         "JC-1": False,
         "OR-1": False,
     }
+
+
+def test_a_producer_registers_a_product_and_a_lot_and_the_code_opens_the_trace(
+    users: dict[str, Any], client_for: Any
+) -> None:
+    client = client_for(users["enterprise"])
+    bad = client.post(
+        "/catalogue/producer/",
+        {"form": "product", "name": "测试香菇（测试数据）", "gtin": "9521234543214"},
+    )
+    assert [(e.field, e.code) for e in bad.context["errors"]] == [("gtin", "check_digit")]
+    client.post(
+        "/catalogue/producer/",
+        {
+            "form": "product",
+            "name": "测试香菇（测试数据）",
+            "gtin": "9521234543213",
+            "county": "420624",
+        },
+    )
+    product = Product.objects.get(name="测试香菇（测试数据）")
+    assert (product.gtin, product.county.name) == ("09521234543213", "南漳县")
+    refused = client.post(
+        "/catalogue/producer/",
+        {
+            "form": "lot",
+            "product": product.pk,
+            "lot": "NZ 01",
+            "harvested_on": "2026-10-01",
+            "quantity": "0",
+        },
+    )
+    assert [(e.field, e.code) for e in refused.context["errors"]] == [
+        ("lot", "invalid_attribute"),
+        ("quantity", "invalid_number"),
+    ]
+    client.post(
+        "/catalogue/producer/",
+        {
+            "form": "lot",
+            "product": product.pk,
+            "lot": "NZ2026-01",
+            "harvested_on": "2026-10-01",
+            "quantity": "120",
+        },
+    )
+    page = client.get("/catalogue/producer/")
+    assert page.context["rows"][0]["lots"] == [
+        ("https://id.gs1.org/01/09521234543213/10/NZ2026-01", "NZ2026-01")
+    ]
+    trace = client_for(None).get("/01/09521234543213/10/NZ2026-01")
+    assert [step["type"] for step in trace.context["steps"]] == ["ObjectEvent"]
+    assert [p.name for p in trace.context["products"]] == ["测试香菇（测试数据）"]
+    qr = client_for(None).get("/01/09521234543213/10/NZ2026-01/qr", {"format": "png"})
+    assert qr.content[:4] == b"\x89PNG"
