@@ -37,8 +37,8 @@ from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import Scope, scope_of
 from hanjiang.core.audit import audit_record, snapshot
 from hanjiang.core.errors import ErrorItem, PermissionDeniedError, ValidationFailed
+from hanjiang.core.fields import date_field
 from hanjiang.core.models import AuditAction, AuditChannel
-from hanjiang.network.services import date_field
 from hanjiang.registry.models import Division, Organisation
 from hanjiang.registry.selectors import normalize_division_code
 

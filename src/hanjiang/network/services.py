@@ -10,13 +10,13 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.audit import audit_record, snapshot
 from hanjiang.core.errors import ErrorItem, PermissionDeniedError, ValidationFailed
+from hanjiang.core.fields import date_field
 from hanjiang.core.models import AuditAction, AuditChannel
 from hanjiang.network.coverage import coverage_publish
 from hanjiang.network.models import (
@@ -55,35 +55,6 @@ class _Clean:
     latitude: Decimal | None
     longitude: Decimal | None
     services: list[ServiceKind]
-
-
-def date_field(
-    text: str,
-    field_name: str,
-    row: int | None,
-    errors: list[ErrorItem],
-    *,
-    required: str | Promise = "",
-) -> datetime.date | None:
-    """An ISO date from a form, API or spreadsheet cell; an empty text is None, or the error
-    `required` with the given message."""
-    text = text.strip()
-    if not text:
-        if required:
-            errors.append(ErrorItem("required", required, field=field_name, row=row))
-        return None
-    try:
-        return datetime.date.fromisoformat(text[:10])
-    except ValueError:
-        errors.append(
-            ErrorItem(
-                "invalid_date",
-                _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": text},
-                field=field_name,
-                row=row,
-            )
-        )
-        return None
 
 
 def _coordinate(

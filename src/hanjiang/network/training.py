@@ -26,9 +26,9 @@ from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.audit import audit_record, snapshot
 from hanjiang.core.errors import ErrorItem, PermissionDeniedError, ValidationFailed
+from hanjiang.core.fields import date_field
 from hanjiang.core.models import AuditAction, AuditChannel
 from hanjiang.network.models import TrainingKind, TrainingSession
-from hanjiang.network.services import date_field
 from hanjiang.registry.models import Division, DivisionLevel
 from hanjiang.registry.selectors import normalize_division_code
 from hanjiang.reporting.publishing import (

@@ -36,6 +36,7 @@ from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.audit import audit_record, snapshot
 from hanjiang.core.errors import ErrorItem, PermissionDeniedError, ValidationFailed
+from hanjiang.core.fields import date_field
 from hanjiang.core.models import AuditAction, AuditChannel
 from hanjiang.registry.models import Division, DivisionLevel, Organisation
 from hanjiang.reporting.publishing import (
@@ -111,25 +112,6 @@ class CertificationInput:
     scope: str = ""
 
 
-def _date(text: str, field: str, errors: list[ErrorItem], required: bool) -> datetime.date | None:
-    text = text.strip()
-    if not text:
-        if required:
-            errors.append(ErrorItem("required", _("This field is required."), field=field))
-        return None
-    try:
-        return datetime.date.fromisoformat(text[:10])
-    except ValueError:
-        errors.append(
-            ErrorItem(
-                "invalid_date",
-                _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": text},
-                field=field,
-            )
-        )
-        return None
-
-
 def certification_save(
     *, actor: Any, data: CertificationInput, certification: Certification | None = None
 ) -> Certification:
@@ -167,8 +149,10 @@ def certification_save(
                 field="holder_uscc",
             )
         )
-    start = _date(data.valid_from, "valid_from", errors, required=True)
-    end = _date(data.valid_until, "valid_until", errors, required=False)
+    start = date_field(
+        data.valid_from, "valid_from", None, errors, required=_("This field is required.")
+    )
+    end = date_field(data.valid_until, "valid_until", None, errors)
     if start and end and end < start:
         errors.append(
             ErrorItem(
@@ -375,7 +359,9 @@ def lot_commission(
             uri = link(gtin_value=product.gtin, lot=lot.strip()).uri()
         except IdentifierError as error:
             errors.append(ErrorItem(error.code, error.message, field="lot"))
-    day = _date(harvested_on, "harvested_on", errors, required=True)
+    day = date_field(
+        harvested_on, "harvested_on", None, errors, required=_("This field is required.")
+    )
     try:
         amount = Decimal(quantity)
         if not amount.is_finite() or amount <= 0:
