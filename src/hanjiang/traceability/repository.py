@@ -78,17 +78,8 @@ def _identifiers(event: dict[str, Any]) -> Iterable[tuple[str, str, bool]]:
         yield str(event["parentID"]), IdentifierRole.PARENT, False
 
 
-def _store(event: dict[str, Any], job: CaptureJob) -> str:
-    """Store one valid event; 'new', 'repeated' or 'declared'."""
-    identity = event_id(event)
-    held = Event.objects.filter(event_id=identity).first()
-    if held is not None:
-        if event.get("errorDeclaration") and held.error_declaration is None:
-            held.error_declaration = event["errorDeclaration"]
-            held.save(update_fields=["error_declaration"])
-            return "declared"
-        return "repeated"
-    stored = Event.objects.create(
+def _new_event(event: dict[str, Any], identity: str, job: CaptureJob) -> Event:
+    return Event(
         event_id=identity,
         event_type=event["type"],
         action=event.get("action", ""),
@@ -102,11 +93,47 @@ def _store(event: dict[str, Any], job: CaptureJob) -> str:
         body=event,
         job=job,
     )
+
+
+def _store_all(events: list[dict[str, Any]], job: CaptureJob) -> list[str]:
+    """Store valid events in bulk: 'new', 'repeated' or 'declared' for each, in order."""
+    identities = [event_id(event) for event in events]
+    held: dict[str, Event] = {}
+    for first in range(0, len(identities), 900):
+        held.update(
+            (item.event_id, item)
+            for item in Event.objects.filter(event_id__in=identities[first : first + 900]).only(
+                "id", "event_id", "error_declaration"
+            )
+        )
+    outcomes: list[str] = []
+    fresh: list[tuple[Event, dict[str, Any]]] = []
+    seen: set[str] = set()
+    for event, identity in zip(events, identities, strict=True):
+        existing = held.get(identity)
+        if existing is not None:
+            if event.get("errorDeclaration") and existing.error_declaration is None:
+                existing.error_declaration = event["errorDeclaration"]
+                existing.save(update_fields=["error_declaration"])
+                outcomes.append("declared")
+            else:
+                outcomes.append("repeated")
+        elif identity in seen:
+            outcomes.append("repeated")
+        else:
+            seen.add(identity)
+            fresh.append((_new_event(event, identity, job), event))
+            outcomes.append("new")
+    Event.objects.bulk_create([stored for stored, _event in fresh], batch_size=1000)
     EventIdentifier.objects.bulk_create(
-        EventIdentifier(event=stored, identifier=identifier, role=role, is_class=is_class)
-        for identifier, role, is_class in _identifiers(event)
+        (
+            EventIdentifier(event=stored, identifier=identifier, role=role, is_class=is_class)
+            for stored, event in fresh
+            for identifier, role, is_class in _identifiers(event)
+        ),
+        batch_size=5000,
     )
-    return "new"
+    return outcomes
 
 
 def capture(*, actor: Any, data: bytes, behaviour: str = "rollback") -> CaptureJob:
@@ -172,7 +199,7 @@ def capture(*, actor: Any, data: bytes, behaviour: str = "rollback") -> CaptureJ
         events = valid
     with transaction.atomic():
         job.save()
-        outcomes = [_store(event, job) for event in events]
+        outcomes = _store_all(events, job)
         job.captured = outcomes.count("new") + outcomes.count("declared")
         job.repeated = outcomes.count("repeated")
         job.success = not job.errors
@@ -359,12 +386,12 @@ def lineage(identifier: str, limit: int = 10_000) -> Lineage:
     up, crossed_up = _walk(identifier, "up", limit)
     down, crossed_down = _walk(identifier, "down", limit)
     everything = {identifier, *up, *down}
-    events = (
-        Event.objects.filter(
-            Q(pk__in=crossed_up | crossed_down) | Q(identifiers__identifier__in=everything)
-        )
-        .distinct()
-        .order_by("event_time", "id")
+    # Two indexed lookups rather than one OR over a join, which scans as the store grows.
+    named = set(
+        EventIdentifier.objects.filter(identifier__in=everything).values_list("event_id", flat=True)
+    )
+    events = Event.objects.filter(pk__in=named | crossed_up | crossed_down).order_by(
+        "event_time", "id"
     )
     return Lineage(up, down, list(events))
 
