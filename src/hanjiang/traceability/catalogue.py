@@ -395,3 +395,117 @@ def lot_commission(
             [ErrorItem(e["code"], e["message"], field="lot") for e in job.errors]
         )
     return uri
+
+
+@dataclass(frozen=True)
+class CertificateInput:
+    product: str  # a product id
+    lot: str  # the lot code (within the product's GTIN)
+    quantity: str
+    unit: str
+    origin: str
+    contact: str
+    commitments: tuple[str, ...]  # the indexes of the commitments ticked
+    test_result: str = "none"
+    test_note: str = ""
+
+
+def certificate_issue(*, actor: Any, data: CertificateInput) -> Any:
+    """Issue a 食用农产品合格证 for a lot of the producer's product; it is also recorded as an EPCIS
+    TransactionEvent naming the certificate (business transaction type `cert`)."""
+    from hanjiang.traceability.identifiers import IdentifierError, link
+    from hanjiang.traceability.models import COMMITMENTS, ProduceCertificate, TestResult
+    from hanjiang.traceability.repository import capture
+
+    scope = scope_of(actor)
+    if scope.role != Role.ENTERPRISE or scope.organisation_id is None:
+        raise PermissionDeniedError("forbidden", _("Only a producer issues certificates."))
+    errors: list[ErrorItem] = []
+    product = (
+        Product.objects.filter(pk=int(data.product), producers__pk=scope.organisation_id).first()
+        if data.product.isdigit()
+        else None
+    )
+    uri = ""
+    if product is None:
+        errors.append(ErrorItem("unknown_product", _("Not one of your products."), field="product"))
+    elif not product.gtin:
+        errors.append(ErrorItem("no_gtin", _("Give the product a GTIN first."), field="product"))
+    else:
+        try:
+            uri = link(gtin_value=product.gtin, lot=data.lot.strip()).uri()
+        except IdentifierError as error:
+            errors.append(ErrorItem(error.code, error.message, field="lot"))
+    try:
+        quantity = Decimal(data.quantity)
+        if not quantity.is_finite() or quantity <= 0:
+            raise InvalidOperation
+    except InvalidOperation:
+        quantity = Decimal(0)
+        errors.append(
+            ErrorItem("invalid_number", _("The quantity is a number above zero."), field="quantity")
+        )
+    for name in ("unit", "origin", "contact"):
+        if not getattr(data, name).strip():
+            errors.append(ErrorItem("required", _("This field is required."), field=name))
+    if sorted(set(data.commitments)) != [str(n) for n in range(len(COMMITMENTS))]:
+        errors.append(
+            ErrorItem(
+                "commitment",
+                _("The producer commits to every statement of the certificate."),
+                field="commitments",
+            )
+        )
+    if data.test_result not in TestResult.values:
+        errors.append(ErrorItem("invalid_choice", _("Unknown test result."), field="test_result"))
+    if errors:
+        raise ValidationFailed(errors)
+    assert product is not None  # noqa: S101
+    today = timezone.localdate()
+    with transaction.atomic():
+        count = ProduceCertificate.objects.filter(issued_on=today).count() + 1
+        certificate = ProduceCertificate.objects.create(
+            number=f"HG{today:%Y%m%d}{scope.organisation_id:05d}{count:04d}",
+            product=product,
+            lot=uri,
+            quantity=quantity,
+            unit=data.unit.strip(),
+            producer_id=scope.organisation_id,
+            origin=data.origin.strip(),
+            contact=data.contact.strip(),
+            issued_on=today,
+            test_result=data.test_result,
+            test_note=data.test_note.strip(),
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            instance=certificate,
+            before=None,
+            after=snapshot(certificate),
+        )
+        event = {
+            "type": "TransactionEvent",
+            "eventTime": timezone.localtime().isoformat(timespec="seconds"),
+            "eventTimeZoneOffset": timezone.localtime().strftime("%z")[:3]
+            + ":"
+            + timezone.localtime().strftime("%z")[3:],
+            "action": "ADD",
+            "bizTransactionList": [
+                {"type": "cert", "bizTransaction": f"urn:hanjiang:certificate:{certificate.number}"}
+            ],
+            "quantityList": [{"epcClass": uri, "quantity": float(quantity)}],
+        }
+        document = {
+            "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+            "type": "EPCISDocument",
+            "schemaVersion": "2.0",
+            "creationDate": timezone.now().isoformat(timespec="seconds"),
+            "epcisBody": {"eventList": [event]},
+        }
+        job = capture(actor=actor, data=orjson.dumps(document))
+        if not job.success:
+            raise ValidationFailed(
+                [ErrorItem(e["code"], e["message"], field="lot") for e in job.errors]
+            )
+    return certificate

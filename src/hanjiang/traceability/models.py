@@ -198,3 +198,49 @@ class EventIdentifier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.identifier} ({self.role})"
+
+
+class TestResult(models.TextChoices):
+    NONE = "none", _("No test")
+    SELF = "self", _("Self-tested (自检合格)")
+    COMMISSIONED = "commissioned", _("Tested by a commissioned laboratory (委托检测合格)")
+
+
+COMMITMENTS = (
+    _(
+        "No banned pesticides, veterinary drugs or illegal additives were used "
+        "(不使用禁用农药兽药、停用兽药和非法添加物)."
+    ),
+    _("Withdrawal and safety intervals were respected (遵守农药安全间隔期、兽药休药期规定)."),
+    _(
+        "Residues of common pesticides and veterinary drugs are within the mandatory limits "
+        "(常规农药兽药残留不超标)."
+    ),
+)
+
+
+class ProduceCertificate(TimeStampedModel):
+    """A 食用农产品合格证 the producer issues for a lot: product, quantity, producer, origin,
+    contact, date, the commitment, and an optional test result."""
+
+    number = models.CharField(_("certificate number"), max_length=30, unique=True)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="certificates")
+    lot = models.CharField(_("lot"), max_length=300)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    unit = models.CharField(_("unit"), max_length=10)
+    producer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    origin = models.CharField(_("place of production"), max_length=200)
+    contact = models.CharField(_("contact"), max_length=60)
+    issued_on = models.DateField(_("issued on"))
+    test_result = models.CharField(
+        _("test result"), max_length=15, choices=TestResult.choices, default=TestResult.NONE
+    )
+    test_note = models.CharField(_("test details"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("produce certificate")
+        verbose_name_plural = _("produce certificates")
+        ordering = ["-issued_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.number

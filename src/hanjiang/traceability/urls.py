@@ -8,5 +8,6 @@ urlpatterns = [
     path("certifications/", views.certifications, name="certifications"),
     path("regulator/", views.regulator, name="regulator"),
     path("producer/", views.producer, name="producer"),
+    path("certificates/<str:number>/", views.certificate, name="certificate"),
     path("recall/", views.recall_list, name="recall"),
 ]

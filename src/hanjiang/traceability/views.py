@@ -26,13 +26,16 @@ from hanjiang.traceability.catalogue import (
     valid_on,
 )
 from hanjiang.traceability.models import (
+    COMMITMENTS,
     TWO_PRODUCTS_ONE_LABEL,
     Brand,
     BrandLevel,
     Certification,
     CertificationKind,
     Industry,
+    ProduceCertificate,
     Product,
+    TestResult,
 )
 
 WRITERS = (Role.CITY_ADMIN, Role.COUNTY_OFFICER, Role.ENTERPRISE)
@@ -309,6 +312,24 @@ def producer(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         post = request.POST
         try:
+            if post.get("form") == "certificate":
+                from hanjiang.traceability.catalogue import CertificateInput, certificate_issue
+
+                issued = certificate_issue(
+                    actor=request.user,
+                    data=CertificateInput(
+                        product=post.get("product", ""),
+                        lot=post.get("lot", ""),
+                        quantity=post.get("quantity", ""),
+                        unit=post.get("unit", ""),
+                        origin=post.get("origin", ""),
+                        contact=post.get("contact", ""),
+                        commitments=tuple(post.getlist("commitments")),
+                        test_result=post.get("test_result", "none"),
+                        test_note=post.get("test_note", ""),
+                    ),
+                )
+                return redirect("traceability:certificate", issued.number)
             if post.get("form") == "lot":
                 product = products.filter(pk=post.get("product") or 0).first()
                 if product is None:
@@ -367,6 +388,27 @@ def producer(request: HttpRequest) -> HttpResponse:
             "counties": Division.objects.filter(level=DivisionLevel.COUNTY),
             "industries": Industry.choices,
             "brands": Brand.objects.all(),
+            "commitments": list(enumerate(COMMITMENTS)),
+            "test_results": TestResult.choices,
+            "certificates": ProduceCertificate.objects.filter(
+                producer_id=scope.organisation_id or 0
+            ).select_related("product")[:50],
         },
         status=422 if errors else 200,
+    )
+
+
+@public_page
+def certificate(request: HttpRequest, number: str) -> HttpResponse:
+    """A 食用农产品合格证, printable, with the lot's QR code."""
+    from django.shortcuts import get_object_or_404
+
+    item = get_object_or_404(
+        ProduceCertificate.objects.select_related("product", "producer"), number=number
+    )
+    lot = item.lot.split("/10/", 1)[1] if "/10/" in item.lot else ""
+    return render(
+        request,
+        "traceability/certificate.html",
+        {"item": item, "commitments": COMMITMENTS, "gtin": item.product.gtin, "lot": lot},
     )

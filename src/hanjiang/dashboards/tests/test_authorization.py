@@ -94,6 +94,7 @@ PAGES: dict[str, tuple[str, str, set[str]]] = {
     "traceability:regulator": ("get", "", CITY_READERS | {"county_officer"}),
     "traceability:recall": ("get", "", CITY_READERS | {"county_officer"}),
     "traceability:producer": ("get", "", {"enterprise"}),
+    "traceability:certificate": ("get", "produce_certificate", PUBLIC),
     "crossborder:workbench": ("get", "", {"enterprise"}),
     "crossborder:filing": ("get", "", {"enterprise"}),
     "crossborder:filings": ("get", "", CITY_READERS),
@@ -276,6 +277,24 @@ def _arguments(kind: str, request: pytest.FixtureRequest, actor: Any) -> dict[st
             persons=10,
         )
         return {"session_id": session.pk}
+    if kind == "produce_certificate":
+        from hanjiang.traceability.models import ProduceCertificate, Product
+
+        product = Product.objects.create(
+            name="测试（测试数据）", gtin="09521234543213", source="测试"
+        )
+        item = ProduceCertificate.objects.create(
+            number="HGTEST0001",
+            product=product,
+            lot="https://id.gs1.org/01/09521234543213/10/A1",
+            quantity=1,
+            unit="千克",
+            producer=request.getfixturevalue("other_organisation"),
+            origin="测试",
+            contact="测试",
+            issued_on=datetime.date(2026, 11, 1),
+        )
+        return {"number": item.number}
     if kind == "lot":
         return {"gtin": "09521234543213", "lot": "A1"}
     if kind in {"other_message", "other_trade"}:

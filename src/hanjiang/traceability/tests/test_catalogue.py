@@ -172,3 +172,37 @@ def test_a_producer_registers_a_product_and_a_lot_and_the_code_opens_the_trace(
     assert [p.name for p in trace.context["products"]] == ["测试香菇（测试数据）"]
     qr = client_for(None).get("/01/09521234543213/10/NZ2026-01/qr", {"format": "png"})
     assert qr.content[:4] == b"\x89PNG"
+
+
+def test_a_producer_issues_a_produce_certificate(users: dict[str, Any], client_for: Any) -> None:
+    from hanjiang.traceability.models import Event, ProduceCertificate
+
+    client = client_for(users["enterprise"])
+    client.post(
+        "/catalogue/producer/",
+        {"form": "product", "name": "测试黄桃（测试数据）", "gtin": "9521234543213"},
+    )
+    product = Product.objects.get()
+    form = {
+        "form": "certificate",
+        "product": product.pk,
+        "lot": "ZY2026-07",
+        "quantity": "500",
+        "unit": "千克",
+        "origin": "枣阳市测试村（测试数据）",
+        "contact": "13800000000",
+        "test_result": "self",
+    }
+    refused = client.post("/catalogue/producer/", form | {"commitments": ["0", "1"]})
+    assert [(e.field, e.code) for e in refused.context["errors"]] == [("commitments", "commitment")]
+    issued = client.post("/catalogue/producer/", form | {"commitments": ["0", "1", "2"]})
+    certificate = ProduceCertificate.objects.get()
+    assert issued["Location"] == f"/catalogue/certificates/{certificate.number}/"
+    assert certificate.lot == "https://id.gs1.org/01/09521234543213/10/ZY2026-07"
+    page = client_for(None).get(issued["Location"])
+    assert page.status_code == 200
+    assert "自检合格" in page.content.decode()
+    event = Event.objects.get(event_type="TransactionEvent")
+    assert event.body["bizTransactionList"] == [
+        {"type": "cert", "bizTransaction": f"urn:hanjiang:certificate:{certificate.number}"}
+    ]
