@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal, InvalidOperation
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -37,3 +38,43 @@ def date_field(
             )
         )
         return None
+
+
+def decimal_field(
+    text: str,
+    field_name: str,
+    row: int | None,
+    errors: list[ErrorItem],
+    *,
+    low: Decimal,
+    high: Decimal,
+    places: int,
+) -> Decimal | None:
+    """A decimal number between `low` and `high` with at most `places` decimals; an empty text
+    is None."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if (
+        not number.is_finite()
+        or not low <= number <= high
+        or -int(number.as_tuple().exponent) > places
+    ):
+        errors.append(
+            ErrorItem(
+                "invalid_number",
+                _(
+                    "“%(value)s” is not a number from %(low)s to %(high)s "
+                    "with at most %(places)s decimals."
+                )
+                % {"value": text, "low": low, "high": high, "places": places},
+                field=field_name,
+                row=row,
+            )
+        )
+        return None
+    return number

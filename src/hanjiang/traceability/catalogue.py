@@ -36,7 +36,7 @@ from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.audit import audit_record, snapshot
 from hanjiang.core.errors import ErrorItem, PermissionDeniedError, ValidationFailed
-from hanjiang.core.fields import date_field
+from hanjiang.core.fields import date_field, decimal_field
 from hanjiang.core.models import AuditAction, AuditChannel
 from hanjiang.registry.models import Division, DivisionLevel, Organisation
 from hanjiang.reporting.publishing import (
@@ -271,6 +271,8 @@ class ProductInput:
     industry: str = ""
     gtin: str = ""
     brand: str = ""  # a brand id
+    min_celsius: str = ""  # the cold-chain limits of the product, if it has any
+    max_celsius: str = ""
 
 
 def product_register(*, actor: Any, data: ProductInput) -> Product:
@@ -308,6 +310,21 @@ def product_register(*, actor: Any, data: ProductInput) -> Product:
     brand = Brand.objects.filter(pk=int(data.brand)).first() if data.brand.isdigit() else None
     if data.brand and brand is None:
         errors.append(ErrorItem("unknown_brand", _("Unknown brand."), field="brand"))
+    limits = {
+        name: decimal_field(
+            getattr(data, name), name, None, errors, low=Decimal(-80), high=Decimal(80), places=1
+        )
+        for name in ("min_celsius", "max_celsius")
+    }
+    low, high = limits["min_celsius"], limits["max_celsius"]
+    if low is not None and high is not None and low > high:
+        errors.append(
+            ErrorItem(
+                "invalid_range",
+                _("The lowest temperature is above the highest."),
+                field="max_celsius",
+            )
+        )
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
@@ -318,6 +335,7 @@ def product_register(*, actor: Any, data: ProductInput) -> Product:
                 "industry": data.industry,
                 "gtin": code,
                 "source": str(_("Registered by the producer")),
+                **limits,
             },
         )
         if code and not product.gtin:

@@ -60,6 +60,12 @@ class Product(TimeStampedModel):
     )
     industry = models.CharField(_("industry"), max_length=15, choices=Industry.choices, blank=True)
     gtin = models.CharField(_("GTIN"), max_length=14, blank=True)
+    min_celsius = models.DecimalField(
+        _("lowest temperature (°C)"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    max_celsius = models.DecimalField(
+        _("highest temperature (°C)"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
     brands = models.ManyToManyField(Brand, blank=True, related_name="products")
     producers = models.ManyToManyField(Organisation, blank=True, related_name="products")
     source = models.CharField(_("source"), max_length=300)
@@ -244,3 +250,21 @@ class ProduceCertificate(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.number
+
+
+class ColdChainAlert(models.Model):
+    """A temperature reading of an event outside the limits of the product it names."""
+
+    event = models.ForeignKey("Event", on_delete=models.CASCADE, related_name="alerts")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="alerts")
+    identifier = models.CharField(_("identifier"), max_length=300)
+    value = models.DecimalField(_("reading (°C)"), max_digits=7, decimal_places=2)
+    created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cold-chain alert")
+        verbose_name_plural = _("cold-chain alerts")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.value} °C"

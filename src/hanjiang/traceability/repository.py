@@ -18,6 +18,8 @@ Rules:
   `EQ_action`, `EQ_bizStep`, `EQ_disposition`, `EQ_readPoint`, `EQ_bizLocation`, `MATCH_epc`,
   `MATCH_anyEPC`, `MATCH_parentID`, `MATCH_inputEPC`, `MATCH_outputEPC`, `MATCH_epcClass`,
   `EQ_eventID`, `EXISTS_errorDeclaration`, `perPage` (≤ 1,000) and `nextPageToken`;
+- a temperature reading (°C) outside the limits of a product an event names by its GTIN raises
+  a cold-chain alert;
 - lineage walks the index breadth-first: downstream from an identifier to the outputs of the
   transformations it went into and the containers it was aggregated into; upstream to the inputs
   of the transformations that produced it and the contents aggregated into it.
@@ -31,6 +33,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -133,7 +136,58 @@ def _store_all(events: list[dict[str, Any]], job: CaptureJob) -> list[str]:
         ),
         batch_size=5000,
     )
+    _alerts([(stored, event) for stored, event in fresh if event.get("sensorElementList")])
     return outcomes
+
+
+def temperatures(event: dict[str, Any]) -> list[Decimal]:
+    """The temperatures (°C) an event's sensor reports carry: value, or minimum and maximum."""
+    found: list[Decimal] = []
+    for element in event.get("sensorElementList") or []:
+        for report in element.get("sensorReport") or []:
+            if (
+                not str(report.get("type", "")).endswith("Temperature")
+                or report.get("uom") != "CEL"
+            ):
+                continue
+            for name in ("value", "minValue", "maxValue"):
+                if isinstance(report.get(name), int | float):
+                    found.append(Decimal(str(report[name])))
+    return found
+
+
+def _alerts(events: list[tuple[Event, dict[str, Any]]]) -> None:
+    """Raise a cold-chain alert for each temperature outside the limits of a product the event
+    names (by the GTIN of a GS1 Digital Link identifier)."""
+    from hanjiang.traceability.models import ColdChainAlert, Product
+
+    alerts = []
+    limited: dict[str, list[Product]] = {}
+    for stored, event in events:
+        readings = temperatures(event)
+        if not readings:
+            continue
+        for identifier, _role, _is_class in _identifiers(event):
+            if "/01/" not in identifier:
+                continue
+            gtin = identifier.split("/01/", 1)[1][:14]
+            if gtin not in limited:
+                limited[gtin] = list(
+                    Product.objects.filter(gtin=gtin).exclude(
+                        min_celsius__isnull=True, max_celsius__isnull=True
+                    )
+                )
+            for product in limited[gtin]:
+                for value in readings:
+                    low = product.min_celsius is not None and value < product.min_celsius
+                    high = product.max_celsius is not None and value > product.max_celsius
+                    if low or high:
+                        alerts.append(
+                            ColdChainAlert(
+                                event=stored, product=product, identifier=identifier, value=value
+                            )
+                        )
+    ColdChainAlert.objects.bulk_create(alerts)
 
 
 def capture(*, actor: Any, data: bytes, behaviour: str = "rollback") -> CaptureJob:

@@ -174,7 +174,7 @@ def _lot(gtin: str, lot: str) -> tuple[str, list[str]]:
 def lot_page(request: HttpRequest, gtin: str, lot: str) -> HttpResponse:
     """What a consumer sees on scanning the lot's code: the product, its certificates, and the
     chain of events from origin to shop."""
-    from hanjiang.traceability.repository import lineage
+    from hanjiang.traceability.repository import lineage, temperatures
 
     uri, names = _lot(gtin, lot)
     chains = [lineage(name) for name in names]
@@ -190,6 +190,8 @@ def lot_page(request: HttpRequest, gtin: str, lot: str) -> HttpResponse:
             "where": event.biz_location or event.read_point,
             "disposition": event.disposition.rsplit("-", 1)[-1].rsplit(":", 1)[-1],
             "sensors": len(event.body.get("sensorElementList") or []),
+            "temperatures": temperatures(event.body),
+            "alerted": event.alerts.exists(),
             "certificates": event.body.get("certificationInfo"),
             "erroneous": event.error_declaration is not None,
         }
@@ -233,7 +235,7 @@ def regulator(request: HttpRequest) -> HttpResponse:
     certificates."""
     from django.db.models.functions import TruncDate
 
-    from hanjiang.traceability.models import Event
+    from hanjiang.traceability.models import ColdChainAlert, Event
     from hanjiang.traceability.repository import failed_inspections
 
     today = timezone.localdate()
@@ -261,6 +263,7 @@ def regulator(request: HttpRequest) -> HttpResponse:
             "per_day": per_day,
             "failed": failed,
             "expiring": expiring(today).select_related("holder", "product"),
+            "alerts": ColdChainAlert.objects.select_related("event", "product")[:100],
         },
     )
 
@@ -351,6 +354,8 @@ def producer(request: HttpRequest) -> HttpResponse:
                         industry=post.get("industry", ""),
                         gtin=post.get("gtin", ""),
                         brand=post.get("brand", ""),
+                        min_celsius=post.get("min_celsius", ""),
+                        max_celsius=post.get("max_celsius", ""),
                     ),
                 )
                 messages.success(request, _("Product registered."))

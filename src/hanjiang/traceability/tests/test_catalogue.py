@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -128,6 +129,21 @@ def test_a_producer_registers_a_product_and_a_lot_and_the_code_opens_the_trace(
         {"form": "product", "name": "测试香菇（测试数据）", "gtin": "9521234543214"},
     )
     assert [(e.field, e.code) for e in bad.context["errors"]] == [("gtin", "check_digit")]
+    limits = client.post(
+        "/catalogue/producer/",
+        {"form": "product", "name": "测试香菇（测试数据）", "min_celsius": "8", "max_celsius": "2"},
+    )
+    assert [(e.field, e.code) for e in limits.context["errors"]] == [
+        ("max_celsius", "invalid_range")
+    ]
+    limits = client.post(
+        "/catalogue/producer/",
+        {"form": "product", "name": "测试香菇（测试数据）", "min_celsius": "0.25"},
+    )
+    assert [(e.field, e.code) for e in limits.context["errors"]] == [
+        ("min_celsius", "invalid_number")
+    ]
+    assert not Product.objects.filter(name="测试香菇（测试数据）").exists()
     client.post(
         "/catalogue/producer/",
         {
@@ -135,10 +151,13 @@ def test_a_producer_registers_a_product_and_a_lot_and_the_code_opens_the_trace(
             "name": "测试香菇（测试数据）",
             "gtin": "9521234543213",
             "county": "420624",
+            "min_celsius": "0",
+            "max_celsius": "4.5",
         },
     )
     product = Product.objects.get(name="测试香菇（测试数据）")
     assert (product.gtin, product.county.name) == ("09521234543213", "南漳县")
+    assert (product.min_celsius, product.max_celsius) == (Decimal("0.0"), Decimal("4.5"))
     refused = client.post(
         "/catalogue/producer/",
         {

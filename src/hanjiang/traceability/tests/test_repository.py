@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from hanjiang.traceability.epcis import json_validator
-from hanjiang.traceability.models import Event, Product
+from hanjiang.traceability.models import ColdChainAlert, Event, Product
 from hanjiang.traceability.repository import capture, lineage, query
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +233,61 @@ def test_a_failed_inspection_leads_to_the_recall_list(
     rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
     assert [row[0] for row in rows] == ["批次或单品", LOT_A, LOT_B, PALLET]
     assert client_for(users["enterprise"]).get("/catalogue/recall/").status_code == 403
+
+
+def _cold_reading(time: str, value: float, *, lot: str = LOT_B) -> dict[str, Any]:
+    return _event(
+        "ObjectEvent",
+        time,
+        action="OBSERVE",
+        bizStep="storing",
+        quantityList=[{"epcClass": lot}],
+        bizLocation={"id": "https://id.gs1.org/414/9521141123454"},
+        sensorElementList=[
+            {
+                "sensorReport": [
+                    {"type": "gs1:Temperature", "value": value, "uom": "CEL"},
+                    {"type": "gs1:RelativeHumidity", "value": 99.0, "uom": "A93"},
+                ]
+            }
+        ],
+    )
+
+
+def test_a_reading_outside_the_products_limits_raises_an_alert(
+    users: dict[str, Any], client_for: Any
+) -> None:
+    Product.objects.create(
+        name="测试干香菇（测试数据）",
+        gtin="09521234543220",
+        min_celsius=Decimal("0.0"),
+        max_celsius=Decimal("8.0"),
+        source="测试",
+    )
+    Product.objects.create(name="无温度要求（测试数据）", gtin="09521234543213", source="测试")
+    capture(
+        actor=None,
+        data=_document(
+            [
+                *CHAIN,
+                _cold_reading("2026-09-04T12:00:00+08:00", 4.5),
+                _cold_reading("2026-09-04T18:00:00+08:00", 11.2),
+                _cold_reading("2026-09-04T19:00:00+08:00", -1.5),
+                _cold_reading("2026-09-04T20:00:00+08:00", 30.0, lot=LOT_A),
+            ]
+        ),
+    )
+    alerts = sorted(ColdChainAlert.objects.all(), key=lambda alert: alert.value)
+    assert [(alert.value, alert.identifier) for alert in alerts] == [
+        (Decimal("-1.50"), LOT_B),
+        (Decimal("11.20"), LOT_B),
+    ]
+    board = client_for(users["reviewer"]).get("/catalogue/regulator/")
+    assert sorted(alert.value for alert in board.context["alerts"]) == [
+        Decimal("-1.50"),
+        Decimal("11.20"),
+    ]
+    page = client_for(None).get("/01/09521234543220/10/DRY-B")
+    flagged = [step["temperatures"] for step in page.context["steps"] if step["alerted"]]
+    assert flagged == [[Decimal("11.2")], [Decimal("-1.5")]]
+    assert "11.2 °C" in page.content.decode()
