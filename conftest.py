@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from hanjiang.accounts.models import Role, User
 from hanjiang.registry.models import Division, Organisation
@@ -31,6 +33,13 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
     with django_db_blocker.unblock():
         _ensure_reference_data()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> None:
+    """Every test starts in the platform's default language: a request answered in English
+    leaves English active in the thread until something activates another."""
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -28,12 +28,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
+from hanjiang.core.bulk import insert_rows
 from hanjiang.core.errors import PermissionDeniedError
 from hanjiang.core.personal import digest, encrypt
 from hanjiang.crossborder import tax
@@ -409,15 +410,7 @@ def _items(
         for name in fields.values():
             row.append(_decimal(found, name) if name in AMOUNTS else _text(found, name))
         rows.append(row)
-    columns = [model._meta.get_field(owner).column, "gnum"] + [
-        model._meta.get_field(attr).column for attr in fields
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # noqa: S608 - names from the model
-            f"VALUES ({', '.join(['%s'] * len(columns))})",
-            rows,
-        )
+    insert_rows(model, [owner, "gnum", *fields], rows)
 
 
 ITEM_COMMON = {"qty": "qty", "price": "price", "total_price": "totalPrice"}

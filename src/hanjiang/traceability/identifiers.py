@@ -14,10 +14,11 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from dataclasses import dataclass
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
 import segno
 from django.utils.functional import Promise
@@ -27,6 +28,8 @@ from stdnum import ean
 DEFAULT_DOMAIN = "https://id.gs1.org"
 # GS1 AI encodable character set 82 (General Specifications, figure 7.11-1).
 CSET82 = re.compile(r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$")
+# scheme, authority and path of a URI (RFC 3986, appendix B); the query and fragment are ignored.
+URI = re.compile(r"^([^:/?#]+):(?://([^/?#]*))?([^?#]*)")
 
 
 class IdentifierError(ValueError):
@@ -36,6 +39,7 @@ class IdentifierError(ValueError):
         self.message = message
 
 
+@functools.lru_cache(maxsize=65536)  # the same GTINs recur through a whole capture
 def _digits(value: str, lengths: tuple[int, ...], kind: str) -> str:
     value = value.strip()
     if not value.isdigit() or len(value) not in lengths:
@@ -114,13 +118,15 @@ def link(
     )
 
 
+@functools.lru_cache(maxsize=16384)
 def parse(uri: str) -> DigitalLink:
     """The keys of a Digital Link URI, checked, or IdentifierError naming what is wrong."""
-    parts = urlsplit(uri.strip())
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
+    parts = URI.match(uri.strip())
+    scheme, netloc, path = parts.groups() if parts else ("", "", "")
+    if scheme.lower() not in {"http", "https"} or not netloc:
         raise IdentifierError("not_a_link", _("“%(uri)s” is not an http(s) URI.") % {"uri": uri})
-    segments = [unquote(segment) for segment in parts.path.strip("/").split("/")]
-    domain = f"{parts.scheme}://{parts.netloc}"
+    segments = [unquote(segment) for segment in path.strip("/").split("/")]
+    domain = f"{scheme.lower()}://{netloc}"
     pairs = dict(zip(segments[0::2], segments[1::2], strict=False))
     if len(segments) % 2:
         raise IdentifierError(

@@ -195,7 +195,8 @@ class EventIdentifier(models.Model):
     """An identifier an event names, and in which role: the index of queries and lineage."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="identifiers")
-    identifier = models.CharField(_("identifier"), max_length=300, db_index=True)
+    # Looked up through the (identifier, role) index, which serves the identifier alone too.
+    identifier = models.CharField(_("identifier"), max_length=300)
     role = models.CharField(_("role"), max_length=6, choices=IdentifierRole.choices)
     is_class = models.BooleanField(_("class or lot"), default=False)
 

@@ -31,18 +31,19 @@ import datetime
 import hashlib
 import uuid
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import orjson
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hanjiang.accounts.scoping import scope_of
+from hanjiang.core.bulk import insert_rows
 from hanjiang.core.errors import ErrorItem, ValidationFailed
 from hanjiang.traceability.epcis import check, check_identifiers, events_of, json_validator
 from hanjiang.traceability.models import CaptureJob, Event, EventIdentifier, IdentifierRole
@@ -81,21 +82,43 @@ def _identifiers(event: dict[str, Any]) -> Iterable[tuple[str, str, bool]]:
         yield str(event["parentID"]), IdentifierRole.PARENT, False
 
 
-def _new_event(event: dict[str, Any], identity: str, job: CaptureJob) -> Event:
-    return Event(
-        event_id=identity,
-        event_type=event["type"],
-        action=event.get("action", ""),
-        event_time=_time(event),
-        time_zone_offset=event.get("eventTimeZoneOffset", ""),
-        biz_step=str(event.get("bizStep", "")),
-        disposition=str(event.get("disposition", "")),
-        read_point=str((event.get("readPoint") or {}).get("id", "")),
-        biz_location=str((event.get("bizLocation") or {}).get("id", "")),
-        error_declaration=event.get("errorDeclaration"),
-        body=event,
-        job=job,
+def _row(
+    event: dict[str, Any], identity: str, job_id: int, now: Any, json_value: Callable[[Any], Any]
+) -> tuple[Any, ...]:
+    """An event's row in the order of `_EVENT_COLUMNS`."""
+    error_declaration = event.get("errorDeclaration")
+    return (
+        identity,
+        event["type"],
+        event.get("action", ""),
+        connection.ops.adapt_datetimefield_value(_time(event)),
+        event.get("eventTimeZoneOffset", ""),
+        now,
+        str(event.get("bizStep", "")),
+        str(event.get("disposition", "")),
+        str((event.get("readPoint") or {}).get("id", "")),
+        str((event.get("bizLocation") or {}).get("id", "")),
+        None if error_declaration is None else json_value(error_declaration),
+        json_value(event),
+        job_id,
     )
+
+
+_EVENT_COLUMNS = (
+    "event_id",
+    "event_type",
+    "action",
+    "event_time",
+    "time_zone_offset",
+    "record_time",
+    "biz_step",
+    "disposition",
+    "read_point",
+    "biz_location",
+    "error_declaration",
+    "body",
+    "job_id",
+)
 
 
 def _store_all(events: list[dict[str, Any]], job: CaptureJob) -> list[str]:
@@ -110,8 +133,7 @@ def _store_all(events: list[dict[str, Any]], job: CaptureJob) -> list[str]:
             )
         )
     outcomes: list[str] = []
-    fresh: list[tuple[Event, dict[str, Any]]] = []
-    seen: set[str] = set()
+    fresh: dict[str, dict[str, Any]] = {}
     for event, identity in zip(events, identities, strict=True):
         existing = held.get(identity)
         if existing is not None:
@@ -121,22 +143,40 @@ def _store_all(events: list[dict[str, Any]], job: CaptureJob) -> list[str]:
                 outcomes.append("declared")
             else:
                 outcomes.append("repeated")
-        elif identity in seen:
+        elif identity in fresh:
             outcomes.append("repeated")
         else:
-            seen.add(identity)
-            fresh.append((_new_event(event, identity, job), event))
+            fresh[identity] = event
             outcomes.append("new")
-    Event.objects.bulk_create([stored for stored, _event in fresh], batch_size=1000)
-    EventIdentifier.objects.bulk_create(
+    if not fresh:
+        return outcomes
+    ops = connection.ops
+    # The same JSON text, produced by orjson where the database takes JSON as text.
+    json_value: Callable[[Any], Any] = (
+        (lambda value: orjson.dumps(value).decode())
+        if connection.vendor == "sqlite"
+        else (lambda value: ops.adapt_json_value(value, None))
+    )
+    now = ops.adapt_datetimefield_value(timezone.now())
+    insert_rows(
+        Event,
+        _EVENT_COLUMNS,
+        (_row(event, identity, job.pk, now, json_value) for identity, event in fresh.items()),
+    )
+    stored = dict(Event.objects.filter(job=job).values_list("event_id", "id"))
+    insert_rows(
+        EventIdentifier,
+        ("event", "identifier", "role", "is_class"),
         (
-            EventIdentifier(event=stored, identifier=identifier, role=role, is_class=is_class)
-            for stored, event in fresh
+            (stored[identity], identifier, str(role), is_class)
+            for identity, event in fresh.items()
             for identifier, role, is_class in _identifiers(event)
         ),
-        batch_size=5000,
     )
-    _alerts([(stored, event) for stored, event in fresh if event.get("sensorElementList")])
+    sensed = [identity for identity, event in fresh.items() if event.get("sensorElementList")]
+    if sensed:
+        by_id = Event.objects.in_bulk([stored[identity] for identity in sensed])
+        _alerts([(by_id[stored[identity]], fresh[identity]) for identity in sensed])
     return outcomes
 
 
