@@ -42,6 +42,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.bulk import insert_rows
 from hanjiang.core.errors import ErrorItem, ValidationFailed
@@ -230,6 +231,59 @@ def _alerts(events: list[tuple[Event, dict[str, Any]]]) -> None:
     ColdChainAlert.objects.bulk_create(alerts)
 
 
+# Lots and items come into being in these places: an ObjectEvent ADD and a transformation's outputs.
+CREATING = {
+    "ObjectEvent": ("epcList", "quantityList"),
+    "TransformationEvent": ("outputEPCList", "outputQuantityList"),
+}
+
+
+def _not_owned(events: list[Any], organisation_id: int | None) -> dict[int, list[dict[str, str]]]:
+    """The errors of events by which an enterprise would create lots or items of a catalogue
+    product it is not a producer of, by the event's index."""
+    from hanjiang.traceability.models import Product
+
+    creating: dict[int, list[tuple[str, str]]] = {}
+    for index, event in enumerate(events):
+        if not isinstance(event, dict) or event.get("action", "ADD") != "ADD":
+            continue
+        for name in CREATING.get(str(event.get("type")), ()):
+            for position, value in enumerate(event.get(name) or []):
+                identifier = value.get("epcClass") if isinstance(value, dict) else value
+                if isinstance(identifier, str) and "/01/" in identifier:
+                    location = f"/epcisBody/eventList/{index}/{name}/{position}"
+                    if isinstance(value, dict):
+                        location += "/epcClass"
+                    creating.setdefault(index, []).append((location, identifier))
+    gtins = {
+        identifier.split("/01/", 1)[1][:14]
+        for found in creating.values()
+        for _, identifier in found
+    }
+    owned_by: dict[str, set[int]] = {}
+    for gtin, producer in Product.objects.filter(gtin__in=gtins).values_list("gtin", "producers"):
+        owned_by.setdefault(gtin, set()).add(producer)
+    problems: dict[int, list[dict[str, str]]] = {}
+    for index, found in creating.items():
+        for location, identifier in found:
+            owners = owned_by.get(identifier.split("/01/", 1)[1][:14])
+            if owners and organisation_id not in owners:
+                problems.setdefault(index, []).append(
+                    {
+                        "location": location,
+                        "code": "not_owner",
+                        "message": str(
+                            _(
+                                "%(identifier)s is of a product your organisation is not a "
+                                "producer of: only its producers create its lots and items."
+                            )
+                            % {"identifier": identifier}
+                        ),
+                    }
+                )
+    return problems
+
+
 def capture(*, actor: Any, data: bytes, behaviour: str = "rollback") -> CaptureJob:
     """Capture an EPCISDocument (see the module's rules); the job says what happened."""
     if behaviour not in {"rollback", "proceed"}:
@@ -244,6 +298,7 @@ def capture(*, actor: Any, data: bytes, behaviour: str = "rollback") -> CaptureJ
     )
     checked = check(data)
     events: list[Any] = events_of(checked.document) if checked.kind == "json" else []
+    foreign = _not_owned(events, scope.organisation_id) if scope.role == Role.ENTERPRISE else {}
     if checked.kind == "xml":
         job.errors = [
             {
@@ -258,7 +313,8 @@ def capture(*, actor: Any, data: bytes, behaviour: str = "rollback") -> CaptureJ
             {"location": p.location, "code": p.code, "message": str(p.message)}
             for p in checked.problems
         ]
-        if checked.problems:
+        job.errors += [error for errors in foreign.values() for error in errors]
+        if checked.problems or foreign:
             events = []
     else:
         valid = []
@@ -286,6 +342,7 @@ def capture(*, actor: Any, data: bytes, behaviour: str = "rollback") -> CaptureJ
                     }
                     for p in check_identifiers([event], "/x")
                 ]
+            errors += foreign.get(index, [])
             if errors:
                 job.errors += errors
             else:

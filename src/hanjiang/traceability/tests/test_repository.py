@@ -291,3 +291,31 @@ def test_a_reading_outside_the_products_limits_raises_an_alert(
     flagged = [step["temperatures"] for step in page.context["steps"] if step["alerted"]]
     assert flagged == [[Decimal("11.2")], [Decimal("-1.5")]]
     assert "11.2 °C" in page.content.decode()
+
+
+def test_only_a_products_producers_create_its_lots(users: dict[str, Any]) -> None:
+    from hanjiang.registry.tests.factories import OrganisationFactory
+
+    enterprise = users["enterprise"]
+    other = OrganisationFactory()
+    theirs = Product.objects.create(
+        name="别家干香菇（测试数据）", gtin="09521234543220", source="测试"
+    )
+    theirs.producers.add(other)
+    ours = Product.objects.create(name="本家香菇（测试数据）", gtin="09521234543213", source="测试")
+    ours.producers.add(enterprise.organisation)
+    refused = capture(actor=enterprise, data=_document(CHAIN))
+    assert [(e["location"], e["code"]) for e in refused.errors] == [
+        ("/epcisBody/eventList/1/outputQuantityList/0/epcClass", "not_owner")
+    ]
+    assert (refused.captured, Event.objects.count()) == (0, 0)
+    partial = capture(actor=enterprise, data=_document(CHAIN), behaviour="proceed")
+    assert [e["code"] for e in partial.errors] == ["not_owner"]
+    assert partial.captured == 3
+    assert Event.objects.count() == 3
+    # its producer creates the lot; packing and shipping it are anyone's
+    other_user = type(enterprise).objects.create(
+        username="other-producer", role=enterprise.role, organisation=other
+    )
+    assert capture(actor=other_user, data=_document(CHAIN[1:])).errors == []
+    assert Event.objects.count() == 4
