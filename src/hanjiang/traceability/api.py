@@ -37,7 +37,7 @@ def _job(job: CaptureJob) -> dict[str, Any]:
 
 @router.post(
     "/epcis/capture",
-    summary="Capture an EPCISDocument (JSON-LD); header GS1-Capture-Error-Behaviour",
+    summary="Capture an EPCISDocument (JSON-LD or XML); header GS1-Capture-Error-Behaviour",
     auth=roles_auth(Role.CITY_ADMIN, Role.ENTERPRISE),
 )
 def capture_post(request: HttpRequest) -> HttpResponse:

@@ -48,6 +48,7 @@ from hanjiang.core.bulk import insert_rows
 from hanjiang.core.errors import ErrorItem, ValidationFailed
 from hanjiang.traceability.epcis import check, check_identifiers, events_of, json_validator
 from hanjiang.traceability.models import CaptureJob, Event, EventIdentifier, IdentifierRole
+from hanjiang.traceability.xml_binding import events_of_xml
 
 ROLES = {
     "epcList": (IdentifierRole.EPC, False),
@@ -297,18 +298,14 @@ def capture(*, actor: Any, data: bytes, behaviour: str = "rollback") -> CaptureJ
         captured_by_id=scope.organisation_id,
     )
     checked = check(data)
-    events: list[Any] = events_of(checked.document) if checked.kind == "json" else []
+    events: list[Any] = []
+    if checked.kind == "json":
+        events = events_of(checked.document)
+    elif checked.document is not None and not checked.problems:
+        events = events_of_xml(checked.document)  # the XSD required every time's zone offset
     foreign = _not_owned(events, scope.organisation_id) if scope.role == Role.ENTERPRISE else {}
-    if checked.kind == "xml":
-        job.errors = [
-            {
-                "location": "/",
-                "code": "unsupported",
-                "message": str(_("XML capture is not yet supported: send JSON-LD.")),
-            }
-        ]
-        events = []
-    elif behaviour == "rollback" or checked.document is None:
+    # An XML document is captured whole or not at all: its schema errors are located by line.
+    if behaviour == "rollback" or checked.document is None or checked.kind == "xml":
         job.errors = [
             {"location": p.location, "code": p.code, "message": str(p.message)}
             for p in checked.problems

@@ -176,6 +176,12 @@ def test_the_api_captures_and_answers_query_documents(
     assert (chain["upstream"], chain["downstream"]) == ([LOT_A], [PALLET])
     bad = client.get("/api/v1/epcis/events", {"GE_eventTime": "2026-09-04"})
     assert (bad.status_code, bad.json()["errors"][0]["code"]) == (422, "invalid_time")
+    xml = DATA.parent / "XML" / "Example_9.6.1-ObjectEvent-2020_06_18a.xml"
+    answer = client.post(
+        "/api/v1/epcis/capture", data=xml.read_bytes(), content_type="application/xml"
+    )
+    job = client.get(answer["Location"]).json()
+    assert (job["success"], job["captured"], Event.objects.count()) == (True, 2, 6)
 
 
 def test_scanning_a_lots_code_opens_its_trace(client_for: Any) -> None:
@@ -319,3 +325,52 @@ def test_only_a_products_producers_create_its_lots(users: dict[str, Any]) -> Non
     )
     assert capture(actor=other_user, data=_document(CHAIN[1:])).errors == []
     assert Event.objects.count() == 4
+
+
+XML_DOCUMENTS = sorted(
+    path
+    for path in (DATA.parent / "XML").rglob("*.xml")
+    if b"EPCISDocument" in path.read_bytes()[:600]
+)
+
+
+@pytest.mark.parametrize("path", XML_DOCUMENTS, ids=lambda p: p.name)
+def test_official_xml_examples_are_captured(path: Path) -> None:
+    job = capture(actor=None, data=path.read_bytes())
+    events = path.read_text(encoding="utf-8").count("Event>") // 2
+    assert (job.success, job.errors) == (True, [])
+    assert job.captured + job.repeated == events
+    assert Event.objects.count() == job.captured
+
+
+def test_an_xml_event_is_stored_as_its_json_ld_twin() -> None:
+    xml = DATA.parent / "XML" / "Example_9.6.1-ObjectEvent-2020_06_18a.xml"
+    capture(actor=None, data=xml.read_bytes())
+    from_xml = [event.body for event in Event.objects.order_by("event_time")]
+    twins = json.loads(OBJECT_EVENTS.read_text(encoding="utf-8"))["epcisBody"]["eventList"]
+    for event in twins:
+        del event["eventID"]  # the JSON example carries event hashes, the XML none
+    twins[0]["eventTime"] = "2005-04-03T20:33:31.116-06:00"  # the same instant, written shorter
+    assert from_xml == twins
+    stored = Event.objects.order_by("event_time").first()
+    assert stored is not None
+    assert (stored.biz_step, stored.disposition, stored.read_point) == (
+        "shipping",
+        "in_transit",
+        "urn:epc:id:sgln:0614141.07346.1234",
+    )
+    assert query({"EQ_bizStep": "receiving"}).events[0].body["bizLocation"] == {
+        "id": "urn:epc:id:sgln:0012345.11111.0"
+    }
+
+
+def test_an_xml_event_without_a_time_zone_is_refused() -> None:
+    xml = (DATA.parent / "XML" / "Example_9.6.1-ObjectEvent-2020_06_18a.xml").read_bytes()
+    job = capture(
+        actor=None,
+        data=xml.replace(b"2005-04-04T20:33:31.116-06:00", b"2005-04-04T20:33:31.116"),
+        behaviour="proceed",
+    )
+    assert [(e["location"], e["code"]) for e in job.errors] == [("line 28", "schema")]
+    assert "eventTime" in job.errors[0]["message"]
+    assert (job.captured, Event.objects.count()) == (0, 0)

@@ -1,0 +1,241 @@
+"""EPCIS 2.0 XML events read into the JSON-LD form the repository stores, so that an event
+captured as XML is stored, queried and traced like the same event sent as JSON-LD.
+
+Rules (the XML and JSON bindings of EPCIS 2.0 carry the same data model):
+- each event element becomes an object whose `type` is the element's name; its children become
+  members of the same name;
+- identifier lists (`epcList`, `childEPCs`, `inputEPCList`, `outputEPCList` of `epc`) become
+  lists of strings; quantity lists (of `quantityElement`) lists of `{epcClass, quantity, uom}`
+  with the quantity as a number; `readPoint` and `bizLocation` `{id}`;
+- `bizTransactionList`, `sourceList` and `destinationList` become lists of
+  `{type, bizTransaction | source | destination}`; `persistentDisposition` `{set, unset}`;
+  `errorDeclaration` `{declarationTime, reason, correctiveEventIDs}`; `sensorElementList` lists
+  of `{sensorMetadata, sensorReport}` whose attributes become members, the numeric ones
+  (`value`, `minValue`, `maxValue`, `meanValue`, `sDev`, `percRank`, `percValue`) numbers and
+  `booleanValue` a boolean;
+- CBV values written as URNs in XML are written as the bare CBV terms JSON-LD uses: business steps
+  (`urn:epcglobal:cbv:bizstep:shipping` → `shipping`), dispositions, business transaction types,
+  source and destination types and error reasons;
+- elements of other namespaces (extensions, ILMD contents, user fields of sensor elements) become
+  members named `prefix:name`, with their text (typed by `xsi:type` boolean, integer or decimal)
+  or, when they have children, an object of the same kind; the document's namespace prefixes are
+  added to the JSON-LD `@context`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from lxml import etree
+
+EVENT_TYPES = (
+    "ObjectEvent",
+    "AggregationEvent",
+    "TransactionEvent",
+    "TransformationEvent",
+    "AssociationEvent",
+)
+ID_LISTS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
+QUANTITY_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
+PARTY_LISTS = {
+    "bizTransactionList": "bizTransaction",
+    "sourceList": "source",
+    "destinationList": "destination",
+}
+CBV_PREFIXES = {
+    "bizStep": "urn:epcglobal:cbv:bizstep:",
+    "disposition": "urn:epcglobal:cbv:disp:",
+    "bizTransaction": "urn:epcglobal:cbv:btt:",
+    "source": "urn:epcglobal:cbv:sdt:",
+    "destination": "urn:epcglobal:cbv:sdt:",
+    "reason": "urn:epcglobal:cbv:er:",
+}
+NUMERIC = {"value", "minValue", "maxValue", "meanValue", "sDev", "percRank", "percValue"}
+XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+
+
+def _short(value: str, prefix: str) -> str:
+    return value[len(prefix) :] if value.startswith(prefix) else value
+
+
+def _number(text: str) -> int | float:
+    number = Decimal(text)
+    return int(number) if number == number.to_integral_value() and "." not in text else float(text)
+
+
+def _name(element: Any) -> str:
+    """`prefix:local` for an element of a namespace, the local name otherwise."""
+    qname = etree.QName(element)
+    prefix = element.prefix if qname.namespace else None
+    return f"{prefix}:{qname.localname}" if prefix else str(qname.localname)
+
+
+def _attributes(element: Any) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in element.attrib.items():
+        qname = etree.QName(key)
+        if qname.namespace:
+            prefix = next(
+                (p for p, uri in element.nsmap.items() if uri == qname.namespace and p), None
+            )
+            key = f"{prefix}:{qname.localname}" if prefix else qname.localname
+        if key in NUMERIC:
+            found[key] = float(value)
+        elif key == "booleanValue":
+            found[key] = value.strip() in {"true", "1"}
+        else:
+            found[key] = value
+    return found
+
+
+def _extension(element: Any) -> Any:
+    """A user element: its typed text, or an object of its children and attributes."""
+    children = [child for child in element if isinstance(child.tag, str)]
+    if not children:
+        text = (element.text or "").strip()
+        kind = (element.get(XSI_TYPE) or "").rsplit(":", 1)[-1]
+        if kind == "boolean":
+            return text in {"true", "1"}
+        if kind in {"integer", "int", "long", "decimal", "double", "float"}:
+            return _number(text)
+        attributes = {k: v for k, v in _attributes(element).items() if k != "xsi:type"}
+        return attributes | ({"#text": text} if text and attributes else {}) or text
+    found: dict[str, Any] = {}
+    for child in children:
+        _add(found, _name(child), _extension(child))
+    return found
+
+
+def _add(found: dict[str, Any], key: str, value: Any) -> None:
+    """Repeated elements of one name become a list."""
+    if key in found:
+        if not isinstance(found[key], list):
+            found[key] = [found[key]]
+        found[key].append(value)
+    else:
+        found[key] = value
+
+
+def _texts(element: Any) -> list[str]:
+    return [(child.text or "").strip() for child in element if isinstance(child.tag, str)]
+
+
+def _member(name: str, element: Any) -> Any:
+    """The JSON value of a standard child element of an event."""
+    if name in ID_LISTS:
+        return _texts(element)
+    if name in QUANTITY_LISTS:
+        items = []
+        for quantity in element:
+            if not isinstance(quantity.tag, str):
+                continue
+            item: dict[str, Any] = {}
+            for part in quantity:
+                if isinstance(part.tag, str):
+                    local = etree.QName(part).localname
+                    text = (part.text or "").strip()
+                    item[local] = _number(text) if local == "quantity" else text
+            items.append(item)
+        return items
+    if name in PARTY_LISTS:
+        key = PARTY_LISTS[name]
+        entries = []
+        for child in element:
+            if not isinstance(child.tag, str):
+                continue
+            entry: dict[str, Any] = {}
+            if child.get("type"):
+                entry["type"] = _short(child.get("type"), CBV_PREFIXES[key])
+            entry[key] = (child.text or "").strip()
+            entries.append(entry)
+        return entries
+    if name in {"readPoint", "bizLocation"}:
+        return _object(element)
+    if name == "persistentDisposition":
+        found: dict[str, list[str]] = {}
+        for child in element:
+            if isinstance(child.tag, str):
+                found.setdefault(etree.QName(child).localname, []).append(
+                    _short((child.text or "").strip(), CBV_PREFIXES["disposition"])
+                )
+        return found
+    if name == "errorDeclaration":
+        return _object(element)
+    if name == "sensorElementList":
+        return [_sensor(child) for child in element if isinstance(child.tag, str)]
+    if name == "ilmd":
+        return _extension(element)
+    text = (element.text or "").strip()
+    if name in CBV_PREFIXES:
+        return _short(text, CBV_PREFIXES[name])
+    return text
+
+
+def _object(element: Any) -> dict[str, Any]:
+    """readPoint, bizLocation or errorDeclaration: standard children and extensions."""
+    found: dict[str, Any] = {}
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        qname = etree.QName(child)
+        if qname.namespace:
+            _add(found, _name(child), _extension(child))
+        elif qname.localname == "correctiveEventIDs":
+            found["correctiveEventIDs"] = _texts(child)
+        elif qname.localname == "reason":
+            found["reason"] = _short((child.text or "").strip(), CBV_PREFIXES["reason"])
+        else:
+            found[qname.localname] = (child.text or "").strip()
+    return found
+
+
+def _sensor(element: Any) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        qname = etree.QName(child)
+        if qname.namespace:
+            _add(found, _name(child), _extension(child))
+        elif qname.localname == "sensorMetadata":
+            found["sensorMetadata"] = _attributes(child)
+        elif qname.localname == "sensorReport":
+            found.setdefault("sensorReport", []).append(_attributes(child))
+    return found
+
+
+def event_of(element: Any) -> dict[str, Any]:
+    """One XML event element as a JSON-LD event."""
+    event: dict[str, Any] = {"type": etree.QName(element).localname}
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        qname = etree.QName(child)
+        if qname.namespace:
+            _add(event, _name(child), _extension(child))
+        elif qname.localname == "extension":  # the EPCIS 1.x wrapper, read through
+            event |= event_of(child) | {"type": event["type"]}
+        else:
+            _add(event, qname.localname, _member(qname.localname, child))
+    return event
+
+
+def events_of_xml(root: Any) -> list[dict[str, Any]]:
+    """The events of an EPCISDocument or EPCISQueryDocument, in document order."""
+    return [
+        event_of(element) for element in root.iter(*EVENT_TYPES) if isinstance(element.tag, str)
+    ]
+
+
+def context_of_xml(root: Any) -> list[Any]:
+    """The JSON-LD context: the standard one and the document's own namespace prefixes."""
+    standard = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+    own = {
+        prefix: uri
+        for element in root.iter()
+        if isinstance(element.tag, str)
+        for prefix, uri in element.nsmap.items()
+        if prefix and prefix not in {"epcis", "xsi", "xsd", "epcisq"}
+    }
+    return [standard, own] if own else [standard]
