@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from django.db import transaction
@@ -354,13 +355,31 @@ def product_register(*, actor: Any, data: ProductInput) -> Product:
     return product
 
 
+def capture_one(actor: Any, event: dict[str, Any], field: str = "lot") -> None:
+    """Capture one event recorded on a page, as an EPCISDocument of its own; its errors are
+    reported on the page's `field`."""
+    from hanjiang.traceability.repository import capture
+
+    document = {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": timezone.now().isoformat(timespec="seconds"),
+        "epcisBody": {"eventList": [event]},
+    }
+    job = capture(actor=actor, data=orjson.dumps(document))
+    if not job.success:
+        raise ValidationFailed(
+            [ErrorItem(e["code"], e["message"], field=field) for e in job.errors]
+        )
+
+
 def lot_commission(
     *, actor: Any, product: Product, lot: str, harvested_on: str, quantity: str, unit: str = "KGM"
 ) -> str:
     """Record a new lot of a product as a commissioning ObjectEvent (harvest or production:
     CBV 2.0 has no harvesting step); returns the lot's Digital Link."""
     from hanjiang.traceability.identifiers import IdentifierError, link
-    from hanjiang.traceability.repository import capture
 
     scope = scope_of(actor)
     if (
@@ -400,18 +419,7 @@ def lot_commission(
         "disposition": "active",
         "quantityList": [{"epcClass": uri, "quantity": float(amount), "uom": unit}],
     }
-    document = {
-        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
-        "type": "EPCISDocument",
-        "schemaVersion": "2.0",
-        "creationDate": timezone.now().isoformat(timespec="seconds"),
-        "epcisBody": {"eventList": [event]},
-    }
-    job = capture(actor=actor, data=orjson.dumps(document))
-    if not job.success:
-        raise ValidationFailed(
-            [ErrorItem(e["code"], e["message"], field="lot") for e in job.errors]
-        )
+    capture_one(actor, event)
     return uri
 
 
@@ -433,7 +441,6 @@ def certificate_issue(*, actor: Any, data: CertificateInput) -> Any:
     TransactionEvent naming the certificate (business transaction type `cert`)."""
     from hanjiang.traceability.identifiers import IdentifierError, link
     from hanjiang.traceability.models import COMMITMENTS, ProduceCertificate, TestResult
-    from hanjiang.traceability.repository import capture
 
     scope = scope_of(actor)
     if scope.role != Role.ENTERPRISE or scope.organisation_id is None:
@@ -514,16 +521,99 @@ def certificate_issue(*, actor: Any, data: CertificateInput) -> Any:
             ],
             "quantityList": [{"epcClass": uri, "quantity": float(quantity)}],
         }
-        document = {
-            "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
-            "type": "EPCISDocument",
-            "schemaVersion": "2.0",
-            "creationDate": timezone.now().isoformat(timespec="seconds"),
-            "epcisBody": {"eventList": [event]},
-        }
-        job = capture(actor=actor, data=orjson.dumps(document))
-        if not job.success:
-            raise ValidationFailed(
-                [ErrorItem(e["code"], e["message"], field="lot") for e in job.errors]
-            )
+        capture_one(actor, event)
     return certificate
+
+
+# The steps an enterprise records on a lot from its workbench: business step, disposition.
+STEPS = {
+    "shipping": ("shipping", "in_transit"),
+    "receiving": ("receiving", "in_progress"),
+    "storing": ("storing", "in_progress"),
+    "inspecting": ("inspecting", ""),  # conformant or non_conformant, from the result
+    "retail_selling": ("retail_selling", "retail_sold"),
+}
+RESULTS = ("conformant", "non_conformant")
+
+
+@dataclass(frozen=True)
+class StepInput:
+    lot: str  # the lot's Digital Link
+    step: str  # a key of STEPS
+    at: str  # local date and time, YYYY-MM-DDTHH:MM (UTC+8)
+    place: str = ""  # a GLN
+    celsius: str = ""  # a temperature reading
+    result: str = ""  # for an inspection: conformant or non_conformant
+    report: str = ""  # for an inspection: the report's number
+
+
+def step_record(*, actor: Any, data: StepInput) -> None:
+    """Record a later step of a lot's chain (shipping, receiving, storage, inspection, retail
+    sale) as an EPCIS ObjectEvent OBSERVE of the lot: place as a GLN's Digital Link, a
+    temperature as a sensor report, an inspection's result as its disposition and its report
+    as certification information."""
+    from hanjiang.traceability.identifiers import IdentifierError, gln, parse
+
+    scope = scope_of(actor)
+    if scope.role != Role.ENTERPRISE or scope.organisation_id is None:
+        raise PermissionDeniedError("forbidden", _("Only enterprises record steps of a chain."))
+    errors: list[ErrorItem] = []
+    try:
+        lot = parse(data.lot)
+        if not lot.lot:
+            raise IdentifierError("not_a_lot", _("Choose a lot (a link with /10/)."))
+    except IdentifierError as error:
+        errors.append(ErrorItem(error.code, error.message, field="lot"))
+    if data.step not in STEPS:
+        errors.append(ErrorItem("invalid_choice", _("Unknown step."), field="step"))
+    try:
+        moment = datetime.datetime.fromisoformat(data.at.strip())
+        if moment.tzinfo is not None or moment.date() > timezone.localdate():
+            raise ValueError
+    except ValueError:
+        errors.append(
+            ErrorItem(
+                "invalid_time",
+                _("Give the date and time of the step (YYYY-MM-DD HH:MM), not in the future."),
+                field="at",
+            )
+        )
+    place = ""
+    if data.place.strip():
+        try:
+            place = f"https://id.gs1.org/414/{gln(data.place)}"
+        except IdentifierError as error:
+            errors.append(ErrorItem(error.code, error.message, field="place"))
+    celsius = decimal_field(
+        data.celsius, "celsius", None, errors, low=Decimal(-80), high=Decimal(80), places=1
+    )
+    if data.step == "inspecting" and data.result not in RESULTS:
+        errors.append(ErrorItem("required", _("An inspection needs its result."), field="result"))
+    if len(data.report.strip()) > 60:
+        errors.append(
+            ErrorItem("too_long", _("The report number has at most 60 characters."), field="report")
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    biz_step, disposition = STEPS[data.step]
+    if data.step == "inspecting":
+        disposition = data.result
+    event: dict[str, Any] = {
+        "type": "ObjectEvent",
+        "eventTime": f"{moment.isoformat(timespec='minutes')}:00+08:00",
+        "eventTimeZoneOffset": "+08:00",
+        "action": "OBSERVE",
+        "bizStep": biz_step,
+        "quantityList": [{"epcClass": data.lot.strip()}],
+    }
+    if disposition:
+        event["disposition"] = disposition
+    if place:
+        event["bizLocation"] = {"id": place}
+    if celsius is not None:
+        event["sensorElementList"] = [
+            {"sensorReport": [{"type": "gs1:Temperature", "value": float(celsius), "uom": "CEL"}]}
+        ]
+    if data.step == "inspecting" and data.report.strip():
+        event["certificationInfo"] = f"urn:hanjiang:inspection-report:{quote(data.report.strip())}"
+    capture_one(actor, event)

@@ -153,9 +153,31 @@ BIZ_STEPS = {
 }
 
 
+DISPOSITIONS = {
+    "active": gettext_lazy("Active"),
+    "in_transit": gettext_lazy("In transit"),
+    "in_progress": gettext_lazy("In progress"),
+    "conformant": gettext_lazy("Conformant"),
+    "non_conformant": gettext_lazy("Not conformant"),
+    "retail_sold": gettext_lazy("Sold"),
+    "sellable_accessible": gettext_lazy("On sale"),
+    "recalled": gettext_lazy("Recalled"),
+    "destroyed": gettext_lazy("Destroyed"),
+    "expired": gettext_lazy("Expired"),
+}
+
+
+def _term(value: str) -> str:
+    """The CBV term of a value written bare, as a URN or as a web URI."""
+    return value.rsplit("-", 1)[-1].rsplit(":", 1)[-1]
+
+
 def _label(value: str) -> str:
-    word = value.rsplit("-", 1)[-1].rsplit(":", 1)[-1]
-    return str(BIZ_STEPS.get(word, value or "—"))
+    return str(BIZ_STEPS.get(_term(value), value or "—"))
+
+
+def _state(value: str) -> str:
+    return str(DISPOSITIONS.get(_term(value), value)) if value else ""
 
 
 def _lot(gtin: str, lot: str) -> tuple[str, list[str]]:
@@ -188,7 +210,8 @@ def lot_page(request: HttpRequest, gtin: str, lot: str) -> HttpResponse:
             "type": event.event_type,
             "step": _label(event.biz_step),
             "where": event.biz_location or event.read_point,
-            "disposition": event.disposition.rsplit("-", 1)[-1].rsplit(":", 1)[-1],
+            "disposition": _state(event.disposition),
+            "failed": _term(event.disposition) == "non_conformant",
             "sensors": len(event.body.get("sensorElementList") or []),
             "temperatures": temperatures(event.body),
             "alerted": event.alerts.exists(),
@@ -304,8 +327,14 @@ def recall_list(request: HttpRequest) -> HttpResponse:
 @roles_required(Role.ENTERPRISE)
 def producer(request: HttpRequest) -> HttpResponse:
     """A producer's workbench: its products, their lots, registering a product, recording a lot."""
-    from hanjiang.traceability.catalogue import ProductInput, lot_commission, product_register
-    from hanjiang.traceability.models import EventIdentifier
+    from hanjiang.traceability.catalogue import (
+        RESULTS,
+        STEPS,
+        ProductInput,
+        lot_commission,
+        product_register,
+    )
+    from hanjiang.traceability.models import Event, EventIdentifier
 
     scope = scope_of(request.user)
     products = Product.objects.filter(producers__pk=scope.organisation_id or 0).prefetch_related(
@@ -333,6 +362,23 @@ def producer(request: HttpRequest) -> HttpResponse:
                     ),
                 )
                 return redirect("traceability:certificate", issued.number)
+            if post.get("form") == "step":
+                from hanjiang.traceability.catalogue import StepInput, step_record
+
+                step_record(
+                    actor=request.user,
+                    data=StepInput(
+                        lot=post.get("other_lot", "").strip() or post.get("lot", ""),
+                        step=post.get("step", ""),
+                        at=post.get("at", ""),
+                        place=post.get("place", ""),
+                        celsius=post.get("celsius", ""),
+                        result=post.get("result", ""),
+                        report=post.get("report", ""),
+                    ),
+                )
+                messages.success(request, _("Step recorded."))
+                return redirect("traceability:producer")
             if post.get("form") == "lot":
                 product = products.filter(pk=post.get("product") or 0).first()
                 if product is None:
@@ -365,7 +411,8 @@ def producer(request: HttpRequest) -> HttpResponse:
             errors = error.errors
         else:
             return redirect("traceability:producer")
-    rows = []
+    rows: list[dict[str, Any]] = []
+    own_lots: list[str] = []
     for product in products:
         lots = (
             sorted(
@@ -384,11 +431,25 @@ def producer(request: HttpRequest) -> HttpResponse:
                 "lots": [(uri, uri.split("/10/", 1)[1]) for uri in lots],
             }
         )
+        own_lots += lots
+    recent = (
+        Event.objects.filter(identifiers__identifier__in=own_lots)
+        .distinct()
+        .order_by("-event_time", "-id")[:20]
+        if own_lots
+        else []
+    )
     return render(
         request,
         "traceability/producer.html",
         {
             "rows": rows,
+            "steps": [(key, _label(key)) for key in STEPS],
+            "results": RESULTS,
+            "recent": [
+                {"event": event, "step": _label(event.biz_step), "state": _state(event.disposition)}
+                for event in recent
+            ],
             "errors": errors,
             "counties": Division.objects.filter(level=DivisionLevel.COUNTY),
             "industries": Industry.choices,

@@ -225,3 +225,82 @@ def test_a_producer_issues_a_produce_certificate(users: dict[str, Any], client_f
     assert event.body["bizTransactionList"] == [
         {"type": "cert", "bizTransaction": f"urn:hanjiang:certificate:{certificate.number}"}
     ]
+
+
+def test_a_producer_records_the_chain_of_a_lot_on_its_workbench(
+    users: dict[str, Any], client_for: Any
+) -> None:
+    from hanjiang.traceability.models import ColdChainAlert, Event
+
+    client = client_for(users["enterprise"])
+    client.post(
+        "/catalogue/producer/",
+        {
+            "form": "product",
+            "name": "测试鲜香菇（测试数据）",
+            "gtin": "9521234543213",
+            "min_celsius": "0",
+            "max_celsius": "8",
+        },
+    )
+    client.post(
+        "/catalogue/producer/",
+        {
+            "form": "lot",
+            "product": Product.objects.get().pk,
+            "lot": "SX-01",
+            "harvested_on": "2026-10-01",
+            "quantity": "300",
+        },
+    )
+    lot = "https://id.gs1.org/01/09521234543213/10/SX-01"
+    refused = client.post(
+        "/catalogue/producer/",
+        {
+            "form": "step",
+            "lot": lot,
+            "step": "inspecting",
+            "at": "2099-10-02T09:00",
+            "place": "9521141123455",
+            "celsius": "hot",
+        },
+    )
+    assert [(e.field, e.code) for e in refused.context["errors"]] == [
+        ("at", "invalid_time"),
+        ("place", "check_digit"),
+        ("celsius", "invalid_number"),
+        ("result", "required"),
+    ]
+    assert Event.objects.count() == 1
+    for step in (
+        {"step": "shipping", "at": "2026-10-02T07:30", "place": "9521141123454"},
+        {"step": "storing", "at": "2026-10-02T18:00", "celsius": "12.5"},
+        {
+            "step": "inspecting",
+            "at": "2026-10-03T09:00",
+            "result": "non_conformant",
+            "report": "JC-2026/118",
+        },
+    ):
+        answer = client.post("/catalogue/producer/", {"form": "step", "lot": lot} | step)
+        assert answer.status_code == 302
+    page = client.get("/catalogue/producer/")
+    assert [row["step"] for row in page.context["recent"]] == [
+        "检验",
+        "储存",
+        "发货",
+        "赋码（批次采收或生产）",
+    ]
+    inspection = Event.objects.get(biz_step="inspecting")
+    assert inspection.disposition == "non_conformant"
+    assert inspection.body["certificationInfo"] == "urn:hanjiang:inspection-report:JC-2026/118"
+    assert [alert.value for alert in ColdChainAlert.objects.all()] == [Decimal("12.50")]
+    board = client_for(users["reviewer"]).get("/catalogue/regulator/")
+    assert [row["identifiers"] for row in board.context["failed"]] == [[lot]]
+    trace = client_for(None).get("/01/09521234543213/10/SX-01")
+    assert [step["step"] for step in trace.context["steps"]] == [
+        "赋码（批次采收或生产）",
+        "发货",
+        "储存",
+        "检验",
+    ]
