@@ -57,7 +57,7 @@ from hanjiang.crossborder.models import (
     Waybill,
 )
 from hanjiang.crossborder.receipts import receipt
-from hanjiang.crossborder.rules import PREFIX, Fields, _children, _text
+from hanjiang.crossborder.rules import PREFIX, Fields, _children, _text, item_rows
 
 R = FilingRole
 SENDERS: dict[str, set[str]] = {
@@ -118,6 +118,61 @@ class Intake:
         self.totals: dict[tuple[str, int], Decimal] = {}  # … → stored total before the batch
         self.policies: dict[datetime.date, Any] = {}
         self.rates: dict[str, tuple[Decimal, Decimal]] = {}
+        self.accepted_guids: set[str] | None = None  # of the batch, when looked up together
+        self.held: dict[Any, set[tuple[str, ...]]] = {}  # model → keys of its live documents
+
+    def prefetch(self, batch: Sequence[Checked]) -> None:
+        """Look up, in a few queries for the whole batch, what `review` asks of the records for
+        each message: guids already accepted, documents already declared, buyers' year totals."""
+        guids = [checked.guid for checked in batch]
+        self.accepted_guids = set()
+        for first in range(0, len(guids), 500):
+            self.accepted_guids |= set(
+                Message.objects.filter(
+                    guid__in=guids[first : first + 500], status=MessageStatus.ACCEPTED
+                ).values_list("guid", flat=True)
+            )
+        keys: dict[Any, list[tuple[str, ...]]] = {}
+        buyers: dict[int, set[str]] = {}
+        for checked in batch:
+            spec = HELD.get(checked.code)
+            if spec is None or checked.tree is None:
+                continue
+            block_name, head_name, model, _fields, names = spec
+            for block in _children(checked.tree, block_name):
+                head = block.find(f"{PREFIX}{head_name}")
+                if head is None:
+                    continue
+                found = Fields(head)
+                keys.setdefault(model, []).append(tuple(_text(found, name) for name in names))
+                if model is Order and _text(found, "appType") == "1":
+                    year = _day(_text(found, "appTime")).year
+                    buyers.setdefault(year, set()).add(digest(_text(found, "buyerIdNumber")))
+        for model, wanted in keys.items():
+            fields = next(spec[3] for spec in HELD.values() if spec[2] is model)
+            numbers = sorted({key[-1] for key in wanted})
+            held: set[tuple[str, ...]] = set()
+            for first in range(0, len(numbers), 500):
+                held |= set(
+                    model.objects.filter(
+                        **{f"{fields[-1]}__in": numbers[first : first + 500]}, withdrawn=False
+                    ).values_list(*fields)
+                )
+            self.held[model] = held
+        for year, digests in buyers.items():
+            self.totals |= {(buyer, year): Decimal(0) for buyer in digests}
+            self.totals |= {
+                (buyer, year): goods + freight
+                for buyer, goods, freight in tax.year_totals(sorted(digests), year)
+            }
+
+    def is_held(self, model: Any, fields: tuple[str, ...], key: tuple[str, ...]) -> bool:
+        """Whether a live document of `model` has this key (prefetched for the batch)."""
+        if model in self.held:
+            return key in self.held[model]
+        return bool(
+            model.objects.filter(**dict(zip(fields, key, strict=True)), withdrawn=False).exists()
+        )
 
     def quota(self, block: etree._Element, head: Fields, problems: list[Problem]) -> None:
         """Warn before a new order would take the buyer beyond the retail import limits."""
@@ -126,8 +181,12 @@ class Intake:
         day = _day(_text(head, "appTime"))
         buyer = digest(_text(head, "buyerIdNumber"))
         lines = [
-            tax.Line(_text(found, "itemNo"), _decimal(found, "qty"), _decimal(found, "totalPrice"))
-            for found in (Fields(item) for item in _children(block, "OrderList"))
+            tax.Line(
+                found.get("itemNo", ""),
+                Decimal(found.get("qty") or "0"),
+                Decimal(found.get("totalPrice") or "0"),
+            )
+            for found in item_rows(block, "OrderList", ("itemNo", "qty", "totalPrice"))
         ]
         in_batch = self.spent.get((buyer, day.year), Decimal(0))
         if (buyer, day.year) not in self.totals:
@@ -195,10 +254,12 @@ class Intake:
                     % {"code": (cop.text or "").strip()},
                 )
             )
-        if (
-            Message.objects.filter(guid=checked.guid, status=MessageStatus.ACCEPTED).exists()
-            or checked.guid in self.guids
-        ):
+        accepted = (
+            checked.guid in self.accepted_guids
+            if self.accepted_guids is not None
+            else Message.objects.filter(guid=checked.guid, status=MessageStatus.ACCEPTED).exists()
+        )
+        if accepted or checked.guid in self.guids:
             problems.append(
                 _problem(
                     "duplicate_guid",
@@ -270,7 +331,7 @@ def _review_order(intake: Intake, root: etree._Element, problems: list[Problem])
         head = Fields(head_element)
         intake.filed(head, ("ebpCode", "ebcCode", "payCode"), problems)
         key = ("order", _text(head, "ebpCode"), _text(head, "orderNo"))
-        exists = Order.objects.filter(ebp_code=key[1], order_no=key[2], withdrawn=False).exists()
+        exists = intake.is_held(Order, HELD["311"][3], key[1:])
         intake.declared(head, key, exists, problems)
         intake.quota(block, head, problems)
 
@@ -283,9 +344,7 @@ def _review_payment(intake: Intake, root: etree._Element, problems: list[Problem
         head = Fields(head_element)
         intake.filed(head, ("payCode", "ebpCode"), problems)
         key = ("payment", _text(head, "payCode"), _text(head, "payTransactionId"))
-        exists = Payment.objects.filter(
-            pay_code=key[1], pay_transaction_id=key[2], withdrawn=False
-        ).exists()
+        exists = intake.is_held(Payment, HELD["411"][3], key[1:])
         intake.declared(head, key, exists, problems)
 
 
@@ -297,9 +356,7 @@ def _review_waybill(intake: Intake, root: etree._Element, problems: list[Problem
         head = Fields(head_element)
         intake.filed(head, ("logisticsCode",), problems)
         key = ("waybill", _text(head, "logisticsCode"), _text(head, "logisticsNo"))
-        exists = Waybill.objects.filter(
-            logistics_code=key[1], logistics_no=key[2], withdrawn=False
-        ).exists()
+        exists = intake.is_held(Waybill, HELD["511"][3], key[1:])
         intake.declared(head, key, exists, problems)
 
 
@@ -311,9 +368,7 @@ def _review_inventory(intake: Intake, root: etree._Element, problems: list[Probl
         head = Fields(head_element)
         intake.filed(head, ("ebpCode", "ebcCode", "logisticsCode", "agentCode"), problems)
         key = ("inventory", _text(head, "ebpCode"), _text(head, "ebcCode"), _text(head, "orderNo"))
-        exists = Inventory.objects.filter(
-            ebp_code=key[1], ebc_code=key[2], order_no=key[3], withdrawn=False
-        ).exists()
+        exists = intake.is_held(Inventory, HELD["621"][3], key[1:])
         intake.declared(head, key, exists, problems)
         owner = intake.approved.get(_text(head, "ebcCode"))
         if owner is None:
@@ -348,11 +403,43 @@ def _review_export_inventory(intake: Intake, root: etree._Element, problems: lis
         head = Fields(head_element)
         intake.filed(head, ("ebcCode", "agentCode", "logisticsCode"), problems)
         key = ("export", _text(head, "ebcCode"), _text(head, "orderNo"))
-        exists = ExportInventory.objects.filter(
-            ebc_code=key[1], order_no=key[2], withdrawn=False
-        ).exists()
+        exists = intake.is_held(ExportInventory, HELD["603"][3], key[1:])
         intake.declared(head, key, exists, problems)
 
+
+# The documents a message declares: message code → (block, head, model, the model's key fields,
+# the head's key elements).
+HELD: dict[str, tuple[str, str, Any, tuple[str, ...], tuple[str, ...]]] = {
+    "311": ("Order", "OrderHead", Order, ("ebp_code", "order_no"), ("ebpCode", "orderNo")),
+    "411": (
+        "Payment",
+        "PaymentHead",
+        Payment,
+        ("pay_code", "pay_transaction_id"),
+        ("payCode", "payTransactionId"),
+    ),
+    "511": (
+        "Logistics",
+        "LogisticsHead",
+        Waybill,
+        ("logistics_code", "logistics_no"),
+        ("logisticsCode", "logisticsNo"),
+    ),
+    "621": (
+        "Inventory",
+        "InventoryHead",
+        Inventory,
+        ("ebp_code", "ebc_code", "order_no"),
+        ("ebpCode", "ebcCode", "orderNo"),
+    ),
+    "603": (
+        "Inventory",
+        "InventoryHead",
+        ExportInventory,
+        ("ebc_code", "order_no"),
+        ("ebcCode", "orderNo"),
+    ),
+}
 
 REVIEWS: dict[str, Callable[[Intake, etree._Element, list[Problem]], None]] = {
     "603": _review_export_inventory,
@@ -405,10 +492,12 @@ def _items(
     if parent.app_type != "1":  # a change replaces the items of the document it changes
         parent.items.all().delete()
     rows = []
-    for found in (Fields(element) for element in _children(block, list_name)):
-        row: list[Any] = [parent.pk, int(_text(found, "gnum"))]
-        for name in fields.values():
-            row.append(_decimal(found, name) if name in AMOUNTS else _text(found, name))
+    names = list(fields.values())
+    for found in item_rows(block, list_name, names):
+        row: list[Any] = [parent.pk, int(found["gnum"])]
+        for name in names:
+            value = found.get(name, "")
+            row.append(Decimal(value or "0") if name in AMOUNTS else value)
         rows.append(row)
     insert_rows(model, [owner, "gnum", *fields], rows)
 
@@ -629,12 +718,11 @@ def messages_receive(
     module's rules)."""
     filing = sender_filing(actor)
     intake = Intake(filing)
-    outcomes = []
-    for name, data in files:
-        checked = check(data)
-        if checked.valid:
-            intake.review(checked)
-        outcomes.append(Outcome(name=name, checked=checked))
+    outcomes = [Outcome(name=name, checked=check(data)) for name, data in files]
+    intake.prefetch([outcome.checked for outcome in outcomes if outcome.checked.valid])
+    for outcome in outcomes:
+        if outcome.checked.valid:
+            intake.review(outcome.checked)
     refused = any(not outcome.checked.valid for outcome in outcomes)
     with transaction.atomic():
         for outcome, (name, data) in zip(outcomes, files, strict=True):

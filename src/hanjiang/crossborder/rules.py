@@ -25,7 +25,7 @@ Derived by the platform from the specification's wording (`derived`, a pre-check
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
@@ -83,6 +83,20 @@ class Fields:
         return element
 
 
+def values_of(element: etree._Element) -> dict[str, str]:
+    """The texts of an element's children by local name (the first of each), read in one pass:
+    cheaper than a lookup per name on the items of a large message."""
+    found: dict[str, str] = {}
+    start = len(PREFIX)
+    for child in element:
+        tag = child.tag
+        if isinstance(tag, str) and tag.startswith(PREFIX):
+            name = tag[start:]
+            if name not in found:
+                found[name] = (child.text or "").strip()
+    return found
+
+
 def _children(parent: etree._Element, name: str) -> list[etree._Element]:
     return list(parent.iterchildren(f"{PREFIX}{name}"))
 
@@ -108,6 +122,44 @@ def _column(list_name: str, name: str) -> etree.XPath:
     return etree.XPath(
         f"ceb:{list_name}/ceb:{name}/text()", namespaces={"ceb": NS}, smart_strings=False
     )
+
+
+@cache
+def _first_texts(list_name: str, name: str) -> etree.XPath:
+    return etree.XPath(
+        f"ceb:{list_name}/ceb:{name}/text()[1]", namespaces={"ceb": NS}, smart_strings=False
+    )
+
+
+@cache
+def _numbers_having(list_name: str, name: str) -> etree.XPath:
+    return etree.XPath(
+        f"ceb:{list_name}[ceb:{name}/text()]/ceb:gnum/text()",
+        namespaces={"ceb": NS},
+        smart_strings=False,
+    )
+
+
+def item_rows(block: etree._Element, list_name: str, names: Iterable[str]) -> list[dict[str, str]]:
+    """The `list_name` items of a block as {name: text}, an absent or empty field left out: read
+    a column per field by XPath, the columns of optional fields placed by item number (gnum);
+    item by item when the numbers do not identify the items."""
+    items = _children(block, list_name)
+    numbers = _column(list_name, "gnum")(block)
+    if len(numbers) != len(items) or len(set(numbers)) != len(items):
+        return [{k: v for k, v in values_of(item).items() if v} for item in items]
+    rows: list[dict[str, str]] = [{"gnum": number.strip()} for number in numbers]
+    position: dict[str, int] = {}
+    for name in names:
+        values = _first_texts(list_name, name)(block)
+        if len(values) == len(rows):
+            for row, value in zip(rows, values, strict=True):
+                row[name] = value.strip()
+            continue
+        position = position or {number: index for index, number in enumerate(numbers)}
+        for number, value in zip(_numbers_having(list_name, name)(block), values, strict=True):
+            rows[position[number]][name] = value.strip()
+    return [{k: v for k, v in row.items() if v} for row in rows]
 
 
 def _columns(

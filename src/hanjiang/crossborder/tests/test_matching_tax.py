@@ -163,3 +163,33 @@ def test_the_bulk_check_agrees_with_the_check_of_each_trade(
         row = bulk.filter(pl.col("order_no") == order.order_no).select(RULES).row(0, named=True)
         assert row == one
     assert bulk["consignee_matches"].to_list() == [False, None]
+
+
+def test_the_annual_quota_counts_the_buyers_stored_orders(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes]
+) -> None:
+    def order(n: int) -> tuple[str, bytes]:
+        return f"o{n}.xml", (
+            trade_messages["311"]
+            .replace(
+                b"6D3A1C52-0B9E-4F4B-8E3A-2C1F5A7B9D10",
+                f"6D3A1C52-0B9E-4F4B-8E3A-2C1F5A7B9D{n:02d}".encode(),
+            )
+            .replace(b"XYTEST2026110500001", f"XYTEST20261105000{n:02d}".encode())
+            .replace(b"<ceb:goodsValue>358.5<", b"<ceb:goodsValue>4798.5<")
+            .replace(b"<ceb:acturalPaid>381.12<", b"<ceb:acturalPaid>4821.12<")
+            .replace(b"<ceb:price>60<", b"<ceb:price>4500<")
+            .replace(b"<ceb:totalPrice>60<", b"<ceb:totalPrice>4500<")
+        )
+
+    user = trade_parties["4206960002"]["user"]
+    first = messages_receive(actor=user, files=[order(n) for n in range(11, 16)])
+    assert [(o.status, [p.code for p in o.checked.problems]) for o in first] == [
+        ("accepted", [])
+    ] * 5
+    # 5 orders of about 4,800 are stored; a sixth takes the buyer past 26,000 in the year
+    (sixth,) = messages_receive(actor=user, files=[order(16)])
+    assert (sixth.status, [(p.code, p.severity) for p in sixth.checked.problems]) == (
+        "accepted",
+        [("quota", "warning")],
+    )
