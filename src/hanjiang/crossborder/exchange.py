@@ -26,6 +26,7 @@ import base64
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -36,7 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
 from hanjiang.crossborder import statistics
-from hanjiang.crossborder.messages import NS, SCHEMAS, _parser, check
+from hanjiang.crossborder.messages import NS, SCHEMAS, _parser, check, path_of
 from hanjiang.crossborder.models import (
     Channel,
     CustomsStatus,
@@ -101,11 +102,12 @@ def _return_time() -> str:
     return now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}"
 
 
-def _receipt(code: str, block: str, values: list[tuple[str, str]]) -> bytes:
+def _receipt(code: str, block: str, values: list[tuple[str, str]], answers: str = "") -> bytes:
+    """A receipt message; its block names the document it `answers` by guid, when given."""
     guid = str(uuid.uuid4()).upper()
     root = etree.Element(f"{PREFIX}CEB{code}Message", nsmap={"ceb": NS}, guid=guid, version="1.0")
     body = etree.SubElement(root, f"{PREFIX}{block}")
-    for name, value in [("guid", guid), *values]:
+    for name, value in [("guid", answers or guid), *values]:
         etree.SubElement(body, f"{PREFIX}{name}").text = value
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
@@ -174,6 +176,61 @@ class Simulator:
             receipts.extend(self._inventories(root, stamp))
         elif checked.code == "603":
             receipts.extend(self._exports(root, stamp))
+        elif checked.code in {"623", "625"}:
+            receipts.extend(self._cancellations(root, checked.code, stamp))
+        return receipts
+
+    def _cancellations(self, root: etree._Element, code: str, stamp: str) -> list[bytes]:
+        """A cancellation (623) is approved while the inventory is not yet closed (899), a return
+        (625) once it is released (800, 899); otherwise refused (100)."""
+        heads = root.iterfind(f".//{PREFIX}{'InvtCancel' if code == '623' else 'InvtRefundHead'}")
+        receipts = []
+        for element in heads:
+            head = Fields(element)
+            inventory = Inventory.objects.filter(
+                ebp_code=_text(head, "ebpCode"),
+                ebc_code=_text(head, "ebcCode"),
+                order_no=_text(head, "orderNo"),
+                withdrawn=False,
+            ).first()
+            status = inventory.status if inventory is not None else ""
+            if code == "623":
+                allowed = status in {"120", "300", "399", "500", "800"}
+                steps = (
+                    [("120", "[模拟海关] 撤销申请已入库"), ("399", "[模拟海关] 撤销审核通过")]
+                    if allowed
+                    else [("100", "[模拟海关] 清单状态不允许撤销")]
+                )
+            else:
+                allowed = status in {"800", "899"}
+                steps = (
+                    [("120", "[模拟海关] 退货申请已入库"), ("399", "[模拟海关] 退货审核通过")]
+                    if allowed
+                    else [("100", "[模拟海关] 清单未放行，不能退货")]
+                )
+            for returned, info in steps:
+                receipts.append(
+                    _receipt(
+                        str(int(code) + 1),
+                        "InvtCancelReturn" if code == "623" else "InvtRefundReturn",
+                        [
+                            ("customsCode", _text(head, "customsCode")),
+                            ("agentCode", _text(head, "agentCode")),
+                            ("ebpCode", _text(head, "ebpCode")),
+                            ("ebcCode", _text(head, "ebcCode")),
+                            (
+                                "copNo",
+                                _text(head, "copNo") or (inventory.cop_no if inventory else ""),
+                            ),
+                            ("preNo", _text(head, "preNo") or "B" + stamp[:8] + "000000001"),
+                            ("invtNo", _text(head, "invtNo")),
+                            ("returnStatus", returned),
+                            ("returnTime", stamp),
+                            ("returnInfo", info),
+                        ],
+                        answers=_text(head, "guid"),
+                    )
+                )
         return receipts
 
     def _exports(self, root: etree._Element, stamp: str) -> list[bytes]:
@@ -294,67 +351,185 @@ def _document(code: str, found: Fields) -> Any:
     return None
 
 
-BLOCKS = {
-    "312": "OrderReturn",
-    "412": "PaymentReturn",
-    "512": "LogisticsReturn",
-    "622": "InventoryReturn",
-    "604": "InventoryReturn",
+# Each receipt: the request it answers and its block.
+ANSWERS = {
+    "312": ("311", "OrderReturn"),
+    "412": ("411", "PaymentReturn"),
+    "512": ("511", "LogisticsReturn"),
+    "514": ("513", "LogisticsStatusReturn"),
+    "622": ("621", "InventoryReturn"),
+    "624": ("623", "InvtCancelReturn"),
+    "626": ("625", "InvtRefundReturn"),
+    "712": ("711", "DeliveryReturn"),
+    "816": ("621", "TaxHeadRd"),
+    "304": ("303", "OrderReturn"),
+    "404": ("403", "ReceiptsReturn"),
+    "506": ("505", "LogisticsReturn"),
+    "508": ("507", "ArrivalReturn"),
+    "510": ("509", "DepartureReturn"),
+    "604": ("603", "InventoryReturn"),
+    "606": ("605", "InvtCancelReturn"),
+    "608": ("607", "WayBillReturn"),
+    "214": ("213", "RefundReturn"),
+    "216": ("215", "InvtRefundDetailReturn"),
+    "702": ("701", "SummaryReturn"),
+    "792": ("701", "SummaryResult"),
 }
+# A cancellation or a return is taken as approved by customs from this status on: the platform's
+# reading of the status codes (the specification does not say which code approves them).
+APPROVED = "399"
+
+
+def _fields(block: etree._Element) -> Fields:
+    """A receipt block's fields, or its head's when the block has one (792)."""
+    if block.find(f"{PREFIX}guid") is None:
+        head = next((child for child in block if isinstance(child.tag, str)), None)
+        if head is not None:
+            return Fields(head)
+    return Fields(block)
+
+
+def _answered(request: str, guid: str) -> Message | None:
+    """The accepted message of type `request` that declared the document `guid`."""
+    return (
+        Message.objects.filter(
+            declared_guids__guid=guid,
+            message_type=f"CEB{request}Message",
+            status=MessageStatus.ACCEPTED,
+        )
+        .order_by("-received_at")
+        .first()
+    )
+
+
+def _forward(current: str, status: str) -> bool:
+    """Forward only; a rejection (100) from any state before release."""
+    if status == CustomsStatus.REJECTED:
+        return current not in {"800", "899"}
+    return RANK.get(status, -1) > RANK.get(current, -1)
+
+
+def _inventory_of(code: str, found: Fields) -> Any:
+    """The inventory a cancellation or a return (or its receipt) names."""
+    if code in {"604", "606", "214"}:
+        return ExportInventory.objects.filter(invt_no=_text(found, "invtNo")).first()
+    return Inventory.objects.filter(
+        ebp_code=_text(found, "ebpCode"),
+        ebc_code=_text(found, "ebcCode"),
+        invt_no=_text(found, "invtNo"),
+    ).first()
+
+
+def _approved(code: str, found: Fields, request: Message) -> None:
+    """What an approved cancellation (624, 606) or return (626) does to its inventory: a
+    cancelled inventory leaves the statistics; returned quantities are deducted from its items."""
+    inventory = _inventory_of(code, found)
+    if inventory is None:
+        return
+    if code in {"624", "606"}:
+        inventory.cancelled = True
+        inventory.save(update_fields=["cancelled", "updated_at"])
+        return
+    root = etree.fromstring(request.content.encode("utf-8"), _parser())
+    items = {item.gnum: item for item in inventory.items.all()}
+    for row in root.iterfind(f".//{PREFIX}InvtRefundList"):
+        line = Fields(row)
+        item = items.get(int(_text(line, "gnum") or 0))
+        if item is not None:
+            item.returned_qty = min(item.qty, item.returned_qty + Decimal(_text(line, "qty") or 0))
+            item.save(update_fields=["returned_qty"])
 
 
 def receipts_ingest(receipts: Sequence[bytes]) -> list[Applied]:
-    """Record each receipt and move its document's status (forward only; see the rules)."""
+    """Record each receipt and move the status of what it answers — the document (order,
+    payment, waybill, inventory) or else the message that declared it — forward only; an
+    approved cancellation or return changes its inventory."""
     applied: list[Applied] = []
     with transaction.atomic():
         for data in receipts:
             checked = check(data)
-            if checked.tree is None or checked.code not in BLOCKS:
+            if checked.tree is None or checked.code not in ANSWERS:
                 continue
-            for block in _children(checked.tree, BLOCKS[checked.code]):
-                found = Fields(block)
-                document = _document(checked.code, found)
-                if document is None:
-                    continue
+            request, block_name = ANSWERS[checked.code]
+            problems: list[dict[str, str]] = []
+            filing = None
+            moved = False
+            for block in _children(checked.tree, block_name):
+                found = _fields(block)
                 status = _text(found, "returnStatus")
-                forward = status == CustomsStatus.REJECTED and document.status not in {
-                    "800",
-                    "899",
-                }
-                forward = forward or RANK.get(status, -1) > RANK.get(document.status, 99)
+                target: Any = _document(checked.code, found)
+                answered = _answered(request, _text(found, "guid"))
+                if target is None:
+                    target = answered
+                if target is None:
+                    problems.append(
+                        _unapplied(
+                            "unmatched",
+                            path_of(block),
+                            _("No declared document has this guid or key."),
+                        )
+                    )
+                    applied.append(Applied(None, status, False))
+                    continue
+                message = target if isinstance(target, Message) else target.message
+                filing = filing or message.filing
+                current = target.customs_status if isinstance(target, Message) else target.status
+                forward = bool(status) and _forward(current, status)
                 if forward:
-                    document.status = status
-                    document.status_info = _text(found, "returnInfo")
-                    document.save(update_fields=["status", "status_info", "updated_at"])
-                    if isinstance(document, ExportInventory) and _text(found, "invtNo"):
-                        document.invt_no = _text(found, "invtNo")
-                        document.save(update_fields=["invt_no"])
-                applied.append(Applied(document, status, forward))
-                Message.objects.create(
-                    guid=checked.guid,
-                    message_type=checked.message_type,
-                    filing=document.message.filing,
-                    channel=Channel.EXCHANGE,
-                    status=MessageStatus.ACCEPTED if forward else MessageStatus.REFUSED,
-                    problems=[]
-                    if forward
-                    else [
-                        {
-                            "code": "stale_status",
-                            "path": "/",
-                            "message": str(
-                                _("An older status arrived late: recorded, not applied.")
-                            ),
-                            "basis": "platform",
-                            "severity": "warning",
-                        }
-                    ],
-                    size=len(data),
-                    content=data.decode("utf-8"),
-                )
+                    moved = True
+                    _move(target, status, _text(found, "returnInfo"), _text(found, "invtNo"))
+                    before, after = RANK.get(current, -1), RANK.get(status, -1)
+                    if (
+                        checked.code in {"624", "606", "626"}
+                        and answered is not None
+                        and before < RANK[APPROVED] <= after
+                    ):
+                        _approved(checked.code, found, answered)
+                else:
+                    problems.append(
+                        _unapplied(
+                            "stale_status",
+                            path_of(block),
+                            _("An older status arrived late: recorded, not applied."),
+                        )
+                    )
+                applied.append(Applied(target, status, forward))
+            Message.objects.create(
+                guid=checked.guid,
+                message_type=checked.message_type,
+                filing=filing,
+                channel=Channel.EXCHANGE,
+                status=MessageStatus.ACCEPTED if moved else MessageStatus.REFUSED,
+                problems=problems,
+                size=len(data),
+                content=data.decode("utf-8"),
+            )
         if any(item.applied for item in applied):
             transaction.on_commit(lambda: statistics.publish(timezone.localdate()))
     return applied
+
+
+def _unapplied(code: str, path: str, message: Any) -> dict[str, str]:
+    return {
+        "code": code,
+        "path": path,
+        "message": str(message),
+        "basis": "platform",
+        "severity": "warning",
+    }
+
+
+def _move(target: Any, status: str, info: str, invt_no: str) -> None:
+    if isinstance(target, Message):
+        target.customs_status, target.customs_info = status, info
+        target.save(update_fields=["customs_status", "customs_info"])
+        return
+    target.status, target.status_info = status, info
+    fields = ["status", "status_info", "updated_at"]
+    if isinstance(target, Inventory | ExportInventory) and invt_no and not target.invt_no:
+        target.invt_no = invt_no
+        fields.append("invt_no")
+    target.save(update_fields=fields)
 
 
 def declare(messages: Sequence[Message]) -> list[Applied]:

@@ -38,9 +38,10 @@ from hanjiang.core.bulk import insert_rows
 from hanjiang.core.errors import PermissionDeniedError
 from hanjiang.core.personal import digest, encrypt
 from hanjiang.crossborder import tax
-from hanjiang.crossborder.messages import Checked, Problem, check, path_of
+from hanjiang.crossborder.messages import NS, Checked, Problem, check, path_of
 from hanjiang.crossborder.models import (
     Channel,
+    DeclaredGuid,
     ExportInventory,
     ExportInventoryItem,
     Filing,
@@ -407,6 +408,68 @@ def _review_export_inventory(intake: Intake, root: etree._Element, problems: lis
         intake.declared(head, key, exists, problems)
 
 
+def _review_cancellation(intake: Intake, root: etree._Element, problems: list[Problem]) -> None:
+    """A cancellation (623) or a return (625) names a declared inventory of the sender's
+    parties; a return's items are items of that inventory, each returning at most what is left."""
+    refund = etree.QName(root).localname == "CEB625Message"
+    for element in root.iterfind(f".//{PREFIX}{'InvtRefundHead' if refund else 'InvtCancel'}"):
+        head = Fields(element)
+        intake.filed(head, ("ebpCode", "ebcCode", "agentCode"), problems)
+        inventory = Inventory.objects.filter(
+            ebp_code=_text(head, "ebpCode"),
+            ebc_code=_text(head, "ebcCode"),
+            order_no=_text(head, "orderNo"),
+            withdrawn=False,
+        ).first()
+        if inventory is None:
+            problems.append(
+                _problem(
+                    "unknown_inventory",
+                    head.get("orderNo") if head.get("orderNo") is not None else element,
+                    _("No inventory of order %(order)s has been declared.")
+                    % {"order": _text(head, "orderNo")},
+                )
+            )
+            continue
+        if inventory.invt_no and _text(head, "invtNo") != inventory.invt_no:
+            problems.append(
+                _problem(
+                    "wrong_inventory_number",
+                    head.get("invtNo") if head.get("invtNo") is not None else element,
+                    _("invtNo “%(given)s” is not the customs number %(number)s of that inventory.")
+                    % {"given": _text(head, "invtNo"), "number": inventory.invt_no},
+                )
+            )
+        if not refund:
+            continue
+        items = {item.gnum: item for item in inventory.items.all()}
+        for row in root.iterfind(f".//{PREFIX}InvtRefundList"):
+            line = Fields(row)
+            gnum, qty = _text(line, "gnum"), Decimal(_text(line, "qty") or "0")
+            item = items.get(int(gnum)) if gnum.isdigit() else None
+            if item is None:
+                problems.append(
+                    _problem(
+                        "unknown_item",
+                        line["gnum"],
+                        _("Item %(gnum)s is not an item of the inventory.") % {"gnum": gnum},
+                    )
+                )
+            elif qty > item.qty - item.returned_qty:
+                problems.append(
+                    _problem(
+                        "return_exceeds",
+                        line["qty"],
+                        _("Item %(gnum)s returns %(qty)s; at most %(left)s are left to return.")
+                        % {
+                            "gnum": gnum,
+                            "qty": qty,
+                            "left": (item.qty - item.returned_qty).normalize(),
+                        },
+                    )
+                )
+
+
 # The documents a message declares: message code → (block, head, model, the model's key fields,
 # the head's key elements).
 HELD: dict[str, tuple[str, str, Any, tuple[str, ...], tuple[str, ...]]] = {
@@ -447,6 +510,8 @@ REVIEWS: dict[str, Callable[[Intake, etree._Element, list[Problem]], None]] = {
     "411": _review_payment,
     "511": _review_waybill,
     "621": _review_inventory,
+    "623": _review_cancellation,
+    "625": _review_cancellation,
 }
 
 
@@ -724,6 +789,7 @@ def messages_receive(
         if outcome.checked.valid:
             intake.review(outcome.checked)
     refused = any(not outcome.checked.valid for outcome in outcomes)
+    declared: list[tuple[int, str]] = []  # (message, document guid) of accepted messages
     with transaction.atomic():
         for outcome, (name, data) in zip(outcomes, files, strict=True):
             checked = outcome.checked
@@ -756,8 +822,22 @@ def messages_receive(
                 size=len(data),
                 content=data.decode("utf-8") if checked.tree is not None else "",
             )
+            if outcome.status != MessageStatus.ACCEPTED:
+                continue
+            assert checked.tree is not None  # noqa: S101 - accepted messages parsed
+            declared += [
+                (outcome.message.pk, guid.strip()[:36]) for guid in DOCUMENT_GUIDS(checked.tree)
+            ]
             store = STORES.get(checked.code)
-            if outcome.status == MessageStatus.ACCEPTED and store is not None:
-                assert checked.tree is not None  # noqa: S101 - accepted messages parsed
+            if store is not None:
                 outcome.documents = store(checked.tree, outcome.message)
+        insert_rows(DeclaredGuid, ("message", "guid"), declared)
     return outcomes
+
+
+# The guid of each business document of a message (a block's, or its head's), as receipts cite it.
+DOCUMENT_GUIDS = etree.XPath(
+    "ceb:*/ceb:guid/text() | ceb:*/ceb:*/ceb:guid/text()",
+    namespaces={"ceb": NS},
+    smart_strings=False,
+)

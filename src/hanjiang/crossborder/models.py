@@ -138,6 +138,10 @@ class Message(models.Model):
     size = models.PositiveIntegerField(_("size (bytes)"), default=0)
     content = models.TextField(_("message as received"), blank=True)
     sent_at = models.DateTimeField(_("sent to customs at"), null=True, blank=True)
+    # For messages whose documents are not kept as records of their own (export orders,
+    # cancellations, returns, summaries …): the latest customs status their receipts gave.
+    customs_status = models.CharField(_("customs status"), max_length=10, blank=True)
+    customs_info = models.TextField(_("customs status information"), blank=True)
 
     class Meta:
         verbose_name = _("message")
@@ -145,14 +149,26 @@ class Message(models.Model):
         ordering = ["-received_at", "-id"]
         constraints = [
             models.UniqueConstraint(
+                # An enterprise's message is declared once; receipts may repeat their guid.
                 fields=["guid"],
-                condition=models.Q(status="accepted"),
+                condition=models.Q(status="accepted") & ~models.Q(channel="exchange"),
                 name="accepted_guid_unique",
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.message_type} {self.guid}"
+
+
+class DeclaredGuid(models.Model):
+    """The guid of each business document an accepted message declared: receipts name the
+    document they answer by it."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="declared_guids")
+    guid = models.CharField(_("guid"), max_length=36, db_index=True)
+
+    def __str__(self) -> str:
+        return self.guid
 
 
 class CustomsStatus(models.TextChoices):
@@ -318,6 +334,10 @@ class Inventory(Document, Secret):
     buyer_id_digest = models.CharField(max_length=64, db_index=True)
     freight = amount(_("freight"))
     declared_on = models.DateField(_("declared on"))
+    invt_no = models.CharField(_("customs inventory number"), max_length=20, blank=True)
+    cancelled = models.BooleanField(
+        _("cancelled by customs (撤单)"), default=False, db_default=False
+    )
 
     class Meta:
         verbose_name = _("import inventory")
@@ -345,6 +365,9 @@ class InventoryItem(models.Model):
     price = amount(_("price"))
     total_price = amount(_("total price"))
     country = models.CharField(_("origin country"), max_length=3)
+    returned_qty = models.DecimalField(
+        _("quantity returned (退货)"), max_digits=19, decimal_places=5, default=0, db_default=0
+    )
 
     class Meta:
         ordering = ["inventory", "gnum"]
@@ -396,6 +419,9 @@ class ExportInventory(Document):
     country = models.CharField(_("destination country"), max_length=3)
     invt_no = models.CharField(_("customs inventory number"), max_length=20, blank=True)
     declared_on = models.DateField(_("declared on"))
+    cancelled = models.BooleanField(
+        _("cancelled by customs (撤单)"), default=False, db_default=False
+    )
 
     class Meta:
         verbose_name = _("export inventory")

@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
 
 from hanjiang.crossborder.models import (
     ExportInventory,
@@ -65,11 +65,21 @@ ELEMENTS = {
 
 
 def concluded() -> Any:
-    return Inventory.objects.filter(status__in=CONCLUDED, withdrawn=False)
+    """Import inventories customs concluded, not cancelled since."""
+    return Inventory.objects.filter(status__in=CONCLUDED, withdrawn=False, cancelled=False)
 
 
 def concluded_exports() -> Any:
-    return ExportInventory.objects.filter(status__in=CONCLUDED, withdrawn=False)
+    return ExportInventory.objects.filter(status__in=CONCLUDED, withdrawn=False, cancelled=False)
+
+
+def net_value(path: str = "") -> Any:
+    """An import item's value less what was returned (`path`: the way from the queried model to
+    the item, e.g. `items__`)."""
+    return ExpressionWrapper(
+        F(f"{path}total_price") - F(f"{path}returned_qty") * F(f"{path}price"),
+        output_field=DecimalField(max_digits=19, decimal_places=5),
+    )
 
 
 def _county_of_codes() -> dict[str, str]:
@@ -98,7 +108,7 @@ def breakdown(year: int | None = None) -> dict[str, dict[str, Decimal]]:
         "inventory__ebc_code",
         "country",
         "gcode",
-    ).annotate(value=Sum("total_price")):
+    ).annotate(value=Sum(net_value())):
         value = row["value"] or Decimal(0)
         result["mode"][row["inventory__trade_mode"]] += value
         result["month"][row["inventory__declared_on"].strftime("%Y-%m")] += value
@@ -152,7 +162,7 @@ def publish(today: datetime.date) -> int:
             rows = list(
                 trades.values(
                     "ebc_code", "ebp_code", "logistics_code", "trade_mode", "order_no"
-                ).annotate(total=Sum("items__total_price"))
+                ).annotate(total=Sum(net_value("items__")))
             ) + list(
                 exports.values("ebc_code", "ebp_code", "logistics_code", "trade_mode", "order_no")
                 # Export values count in CNY only; other currencies are not converted.

@@ -87,14 +87,14 @@ def index(request: HttpRequest) -> HttpResponse:
         return redirect("crossborder:workbench")
     orders = orders_in_scope(request.user)
     keys = orders.values("ebp_code", "ebc_code", "order_no")
-    inventories = Inventory.objects.filter(withdrawn=False)
+    inventories = Inventory.objects.filter(withdrawn=False, cancelled=False)
     if not scope_of(request.user).reads_everything:
         inventories = inventories.filter(order_no__in=keys.values("order_no"))
     by_month: dict[str, dict[str, Any]] = defaultdict(dict)
     for row in (
         inventories.annotate(month=TruncMonth("declared_on"))
         .values("month", "trade_mode")
-        .annotate(count=Count("id", distinct=True), value=Sum("items__total_price"))
+        .annotate(count=Count("id", distinct=True), value=Sum(statistics.net_value("items__")))
         .order_by("month", "trade_mode")
     ):
         by_month[row["month"].strftime("%Y-%m")][row["trade_mode"]] = row

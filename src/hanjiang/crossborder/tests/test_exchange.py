@@ -4,6 +4,7 @@ exchange folder."""
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from hanjiang.crossborder.exchange import (
 )
 from hanjiang.crossborder.messages import check
 from hanjiang.crossborder.models import Inventory, Message, Order, Payment
+from hanjiang.crossborder.signing import sign
+from hanjiang.crossborder.tests.conftest import DATA
 from hanjiang.crossborder.tests.test_intake import _declare_trade
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +111,88 @@ def test_the_exchange_folder(
     )
     assert (tmp_path / "refused" / "again.xml").exists()
     assert (tmp_path / "receipts" / "again.CEB900.xml").exists()
+
+
+def _request(code: str, signer: Any, invt_no: str, **replace: bytes) -> bytes:
+    data = (DATA / f"CEB{code}-synthetic.xml").read_bytes().replace(b"INVTNO", invt_no.encode())
+    for old, new in replace.items():
+        data = data.replace(old.encode(), new)
+    return sign(data, signer)
+
+
+def test_a_return_and_a_cancellation_change_the_inventory_and_the_statistics(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes], signer: Any
+) -> None:
+    from hanjiang.crossborder.intake import messages_receive
+    from hanjiang.crossborder.statistics import breakdown
+
+    agent = trade_parties["4206960002"]["user"]
+    _declare_trade(trade_parties, trade_messages)
+    declare(list(Message.objects.order_by("received_at", "id")))
+    inventory = Inventory.objects.get()
+    assert (inventory.status, len(inventory.invt_no)) == ("800", 18)
+    assert breakdown(2026)["mode"] == {"9610": Decimal("358.50000")}
+    unknown = messages_receive(
+        actor=agent,
+        files=[
+            ("x.xml", _request("623", signer, inventory.invt_no, XYTEST2026110500001=b"NOSUCH1"))
+        ],
+    )[0]
+    assert [p.code for p in unknown.checked.errors] == ["unknown_inventory"]
+
+    (refund,) = messages_receive(
+        actor=agent, files=[("r.xml", _request("625", signer, inventory.invt_no))]
+    )
+    assert (refund.status, refund.checked.errors) == ("accepted", [])
+    applied = declare([refund.message])
+    assert [(a.status, a.applied) for a in applied] == [("120", True), ("399", True)]
+    refund.message.refresh_from_db()
+    assert (refund.message.customs_status, refund.message.customs_info) == (
+        "399",
+        "[模拟海关] 退货审核通过",
+    )
+    assert [item.returned_qty for item in inventory.items.order_by("gnum")] == [
+        Decimal(1),
+        Decimal(0),
+    ]
+    # 2 × 149.25 + 60, less one returned tin at 149.25
+    assert breakdown(2026)["mode"] == {"9610": Decimal("209.25000")}
+    again = messages_receive(
+        actor=agent,
+        files=[
+            (
+                "r2.xml",
+                _request(
+                    "625",
+                    signer,
+                    inventory.invt_no,
+                    **{"<ceb:qty>1<": b"<ceb:qty>2<", "1F02": b"1F03"},
+                ),
+            )
+        ],
+    )[0]
+    assert [(p.code, p.path) for p in again.checked.errors] == [
+        ("return_exceeds", "/ceb:CEB625Message/ceb:InvtRefund/ceb:InvtRefundList/ceb:qty")
+    ]
+
+    (cancel,) = messages_receive(
+        actor=agent, files=[("c.xml", _request("623", signer, inventory.invt_no))]
+    )
+    assert [(a.status, a.applied) for a in declare([cancel.message])] == [
+        ("120", True),
+        ("399", True),
+    ]
+    inventory.refresh_from_db()
+    assert inventory.cancelled is True
+    assert breakdown(2026)["mode"] == {}
+
+
+def test_official_receipts_without_their_request_are_recorded_unmatched() -> None:
+    official = DATA / "official"
+    codes = ("304", "404", "506", "514", "604", "624", "626", "702", "712")
+    applied = receipts_ingest([(official / f"CEB{code}Message.xml").read_bytes() for code in codes])
+    assert applied and all(a.document is None and not a.applied for a in applied)
+    recorded = Message.objects.filter(channel="exchange").order_by("id")
+    assert [m.message_type for m in recorded] == [f"CEB{code}Message" for code in codes]
+    assert {p["code"] for m in recorded for p in m.problems} == {"unmatched"}
+    assert {m.status for m in recorded} == {"refused"}
