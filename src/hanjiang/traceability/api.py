@@ -8,13 +8,22 @@ from typing import Any
 import orjson
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Router
 
 from hanjiang.accounts.api_auth import roles_auth
 from hanjiang.accounts.models import Role
 from hanjiang.core.errors import ErrorItem, ValidationFailed
-from hanjiang.traceability.models import CaptureJob
-from hanjiang.traceability.repository import capture, lineage, query, query_document
+from hanjiang.traceability.models import CaptureJob, NamedQuery
+from hanjiang.traceability.repository import (
+    capture,
+    lineage,
+    named_query_create,
+    named_query_delete,
+    query,
+    query_document,
+    query_params,
+)
 
 router = Router(tags=["traceability"])
 READERS = tuple(Role)
@@ -69,15 +78,87 @@ def capture_get(request: HttpRequest, capture_id: str) -> dict[str, Any]:
     auth=roles_auth(*READERS),
 )
 def events_get(request: HttpRequest) -> HttpResponse:
-    page = query({key: request.GET.get(key, "") for key in request.GET})
+    return _events_page(
+        request,
+        {key: request.GET.get(key, "") for key in request.GET},
+        "SimpleEventQuery",
+        reverse("api-1.0.0:events_get"),
+    )
+
+
+def _events_page(request: HttpRequest, params: dict[str, str], name: str, url: str) -> HttpResponse:
+    page = query(params)
     if page.errors:
         raise ValidationFailed(page.errors)
-    response = HttpResponse(orjson.dumps(query_document(page)), content_type="application/ld+json")
+    response = HttpResponse(
+        orjson.dumps(query_document(page, name)), content_type="application/ld+json"
+    )
     if page.next_token:
-        params = request.GET.copy()
-        params["nextPageToken"] = page.next_token
-        response["Link"] = f'<{reverse("api-1.0.0:events_get")}?{params.urlencode()}>; rel="next"'
+        following = request.GET.copy()
+        following["nextPageToken"] = page.next_token
+        response["Link"] = f'<{url}?{following.urlencode()}>; rel="next"'
     return response
+
+
+def _named(name: str) -> NamedQuery:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(NamedQuery, name=name)
+
+
+@router.get("/epcis/queries", summary="The named queries", auth=roles_auth(*READERS))
+def queries_get(request: HttpRequest) -> list[dict[str, Any]]:
+    return [{"name": named.name, "query": named.definition} for named in NamedQuery.objects.all()]
+
+
+@router.post(
+    "/epcis/queries",
+    summary="Create a named query (body {name, query} of the REST binding)",
+    auth=roles_auth(*READERS),
+)
+def queries_post(request: HttpRequest) -> HttpResponse:
+    try:
+        body = orjson.loads(request.body)
+    except orjson.JSONDecodeError as error:
+        raise ValidationFailed(
+            [ErrorItem("malformed", _("Not valid JSON: %(reason)s") % {"reason": error.msg})]
+        ) from error
+    named = named_query_create(actor=request.user, body=body)
+    response = HttpResponse(status=201)
+    response["Location"] = reverse("api-1.0.0:query_get", args=[named.name])
+    return response
+
+
+@router.get("/epcis/queries/{name}", summary="A named query", auth=roles_auth(*READERS))
+def query_get(request: HttpRequest, name: str) -> dict[str, Any]:
+    named = _named(name)
+    return {"name": named.name, "query": named.definition}
+
+
+@router.delete(
+    "/epcis/queries/{name}",
+    summary="Delete a named query (its creator or the city's administrators)",
+    auth=roles_auth(*READERS),
+)
+def query_delete(request: HttpRequest, name: str) -> HttpResponse:
+    named_query_delete(actor=request.user, named=_named(name))
+    return HttpResponse(status=204)
+
+
+@router.get(
+    "/epcis/queries/{name}/events",
+    summary="The events of a named query (an EPCISQueryDocument, paginated)",
+    auth=roles_auth(*READERS),
+)
+def query_events_get(request: HttpRequest, name: str) -> HttpResponse:
+    named = _named(name)
+    paging = {key: request.GET[key] for key in ("perPage", "nextPageToken") if key in request.GET}
+    return _events_page(
+        request,
+        query_params(named.definition) | paging,
+        named.name,
+        reverse("api-1.0.0:query_events_get", args=[named.name]),
+    )
 
 
 @router.get(

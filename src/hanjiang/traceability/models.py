@@ -269,3 +269,22 @@ class ColdChainAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} {self.value} °C"
+
+
+class NamedQuery(models.Model):
+    """A named EPCIS events query of the REST binding: a view on the repository's events."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    definition = models.JSONField(_("query"))
+    created_by = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("named query")
+        verbose_name_plural = _("named queries")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -29,13 +29,16 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
+import jsonschema_rs
 import orjson
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
@@ -45,9 +48,21 @@ from django.utils.translation import gettext_lazy as _
 from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.bulk import insert_rows
-from hanjiang.core.errors import ErrorItem, ValidationFailed
-from hanjiang.traceability.epcis import check, check_identifiers, events_of, json_validator
-from hanjiang.traceability.models import CaptureJob, Event, EventIdentifier, IdentifierRole
+from hanjiang.core.errors import DomainError, ErrorItem, PermissionDeniedError, ValidationFailed
+from hanjiang.traceability.epcis import (
+    SCHEMAS,
+    check,
+    check_identifiers,
+    events_of,
+    json_validator,
+)
+from hanjiang.traceability.models import (
+    CaptureJob,
+    Event,
+    EventIdentifier,
+    IdentifierRole,
+    NamedQuery,
+)
 from hanjiang.traceability.xml_binding import events_of_xml
 
 ROLES = {
@@ -457,7 +472,101 @@ def query(params: dict[str, str]) -> Page:
     return Page(found[: int(per_page)], str(offset + int(per_page)) if more else "")
 
 
-def query_document(page: Page) -> dict[str, Any]:
+# Named queries -----------------------------------------------------------------------------------
+
+QUERY_NAME = re.compile(r"^[A-Za-z0-9_.~-]{1,100}$")  # one URL path segment, unreserved characters
+
+
+@cache
+def query_validator() -> Any:
+    """The official schema of a named query's `query` body (compiled)."""
+    schema = orjson.loads((SCHEMAS / "query-schema.json").read_bytes())
+    return jsonschema_rs.validator_for(schema)
+
+
+def query_params(definition: dict[str, Any]) -> dict[str, str]:
+    """A named query's definition as the event query's parameters (lists joined by `|`)."""
+    return {
+        name: "|".join(map(str, value)) if isinstance(value, list) else str(value)
+        for name, value in definition.items()
+    }
+
+
+def named_query_create(*, actor: Any, body: Any) -> NamedQuery:
+    """Create a named query from the REST binding's body `{name, query}`: the query checked
+    against the official query schema and against the parameters this repository supports."""
+    errors: list[ErrorItem] = []
+    if not isinstance(body, dict):
+        raise ValidationFailed(
+            [
+                ErrorItem(
+                    "invalid_body", _("A named query is a JSON object with a name and a query.")
+                )
+            ]
+        )
+    errors += [
+        ErrorItem(
+            "unknown_member",
+            _("%(name)s is not a member of a named query.") % {"name": name},
+            field=name,
+        )
+        for name in body
+        if name not in {"name", "query"}
+    ]
+    name = body.get("name")
+    if not isinstance(name, str) or not QUERY_NAME.match(name):
+        errors.append(
+            ErrorItem(
+                "invalid_name",
+                _("The name has 1 to 100 letters, digits, “-”, “_”, “.” or “~”."),
+                field="name",
+            )
+        )
+    definition = body.get("query")
+    if not isinstance(definition, dict):
+        errors.append(ErrorItem("required", _("The query is a JSON object."), field="query"))
+    else:
+        schema_errors = [
+            ErrorItem(
+                "schema",
+                error.message,
+                field="/".join(["query", *map(str, error.instance_path)]),
+            )
+            for error in query_validator().iter_errors(definition)
+        ]
+        errors += schema_errors
+        if not schema_errors:
+            errors += [
+                ErrorItem(item.code, item.message, field=f"query/{item.field}")
+                for item in query(query_params(definition) | {"perPage": "1"}).errors
+            ]
+    if errors:
+        raise ValidationFailed(errors)
+    assert isinstance(name, str)  # noqa: S101 - checked above
+    if NamedQuery.objects.filter(name=name).exists():
+        raise DomainError(
+            "already_exists",
+            _("A query named %(name)s exists.") % {"name": name},
+            field="name",
+            status=409,
+        )
+    return NamedQuery.objects.create(
+        name=name, definition=definition, created_by_id=scope_of(actor).organisation_id
+    )
+
+
+def named_query_delete(*, actor: Any, named: NamedQuery) -> None:
+    scope = scope_of(actor)
+    if not scope.is_admin and (
+        named.created_by_id is None or named.created_by_id != scope.organisation_id
+    ):
+        raise PermissionDeniedError(
+            "forbidden", _("Only its creator or the city's administrators delete a query.")
+        )
+    named.delete()
+
+
+def query_document(page: Page, name: str = "SimpleEventQuery") -> dict[str, Any]:
     """The page as an EPCISQueryDocument."""
     return {
         "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
@@ -466,7 +575,7 @@ def query_document(page: Page) -> dict[str, Any]:
         "creationDate": timezone.now().isoformat(timespec="milliseconds"),
         "epcisBody": {
             "queryResults": {
-                "queryName": "SimpleEventQuery",
+                "queryName": name,
                 "resultsBody": {
                     "eventList": [
                         event.body

@@ -374,3 +374,49 @@ def test_an_xml_event_without_a_time_zone_is_refused() -> None:
     assert [(e["location"], e["code"]) for e in job.errors] == [("line 28", "schema")]
     assert "eventTime" in job.errors[0]["message"]
     assert (job.captured, Event.objects.count()) == (0, 0)
+
+
+def test_named_queries_follow_the_rest_binding(users: dict[str, Any], client_for: Any) -> None:
+    capture(actor=None, data=_document(CHAIN))
+    client = client_for(users["enterprise"])
+    body = {"name": "shipped-lots", "query": {"EQ_bizStep": ["shipping", "packing"]}}
+    created = client.post("/api/v1/epcis/queries", data=body, content_type="application/json")
+    assert (created.status_code, created["Location"]) == (201, "/api/v1/epcis/queries/shipped-lots")
+    again = client.post("/api/v1/epcis/queries", data=body, content_type="application/json")
+    assert (again.status_code, again.json()["code"]) == (409, "already_exists")
+    bad = client.post(
+        "/api/v1/epcis/queries",
+        data={"name": "no spaces", "query": {"EQ_bizStep": "shipping"}, "extra": 1},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422
+    assert [(e["code"], e["field"]) for e in bad.json()["errors"]] == [
+        ("unknown_member", "extra"),
+        ("invalid_name", "name"),
+        ("schema", "query/EQ_bizStep"),
+    ]
+    unsupported = client.post(
+        "/api/v1/epcis/queries",
+        data={"name": "by-quantity", "query": {"GE_quantity": 5}},
+        content_type="application/json",
+    )
+    assert [(e["code"], e["field"]) for e in unsupported.json()["errors"]] == [
+        ("unknown_parameter", "query/GE_quantity")
+    ]
+    assert client.get("/api/v1/epcis/queries").json() == [body]
+    document = client.get("/api/v1/epcis/queries/shipped-lots/events").json()
+    assert list(json_validator().iter_errors(document)) == []
+    results = document["epcisBody"]["queryResults"]
+    assert results["queryName"] == "shipped-lots"
+    assert [e["bizStep"] for e in results["resultsBody"]["eventList"]] == ["packing", "shipping"]
+    paged = client.get("/api/v1/epcis/queries/shipped-lots/events", {"perPage": "1"})
+    assert (
+        'rel="next"' in paged["Link"]
+        and "/api/v1/epcis/queries/shipped-lots/events?" in paged["Link"]
+    )
+    assert (
+        client_for(users["reviewer"]).delete("/api/v1/epcis/queries/shipped-lots").status_code
+        == 403
+    )
+    assert client.delete("/api/v1/epcis/queries/shipped-lots").status_code == 204
+    assert client.get("/api/v1/epcis/queries/shipped-lots").status_code == 404
