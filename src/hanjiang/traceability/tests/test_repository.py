@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from hanjiang.traceability.epcis import json_validator
 from hanjiang.traceability.models import ColdChainAlert, Event, Product
-from hanjiang.traceability.repository import capture, lineage, query
+from hanjiang.traceability.repository import capture, lineage, query, query_document
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).resolve().parent / "data" / "JSON"
@@ -84,6 +84,19 @@ def test_official_examples_are_captured(path: Path) -> None:
     assert (job.success, job.captured, job.errors) == (True, count, [])
     again = capture(actor=None, data=path.read_bytes())
     assert (again.captured, again.repeated) == (0, count)
+    # Round trip: the query answers every event as it was captured (with its id).
+    sent = body.get("eventList") or body["queryResults"]["resultsBody"]["eventList"]
+    answered = query_document(query({"perPage": "1000"}))["epcisBody"]["queryResults"]
+    returned = answered["resultsBody"]["eventList"]
+
+    def canonical(events: list[dict[str, Any]]) -> list[str]:
+        return sorted(
+            json.dumps({k: v for k, v in e.items() if k != "eventID"}, sort_keys=True)
+            for e in events
+        )
+
+    assert canonical(returned) == canonical(sent)
+    assert all(e["eventID"] for e in returned)
 
 
 def test_rollback_stores_nothing_and_proceed_stores_the_valid_events() -> None:
