@@ -48,6 +48,7 @@ from hanjiang.crossborder.models import (
     Order,
     Payment,
     Waybill,
+    declared_inventory,
 )
 from hanjiang.crossborder.rules import PREFIX, Fields, _children, _text
 
@@ -187,12 +188,9 @@ class Simulator:
         receipts = []
         for element in heads:
             head = Fields(element)
-            inventory = Inventory.objects.filter(
-                ebp_code=_text(head, "ebpCode"),
-                ebc_code=_text(head, "ebcCode"),
-                order_no=_text(head, "orderNo"),
-                withdrawn=False,
-            ).first()
+            inventory = declared_inventory(
+                _text(head, "ebpCode"), _text(head, "ebcCode"), _text(head, "orderNo")
+            )
             status = inventory.status if inventory is not None else ""
             if code == "623":
                 allowed = status in {"120", "300", "399", "500", "800"}

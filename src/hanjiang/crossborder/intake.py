@@ -56,6 +56,7 @@ from hanjiang.crossborder.models import (
     OrderItem,
     Payment,
     Waybill,
+    declared_inventory,
 )
 from hanjiang.crossborder.receipts import receipt
 from hanjiang.crossborder.rules import PREFIX, Fields, _children, _text, item_rows
@@ -415,12 +416,9 @@ def _review_cancellation(intake: Intake, root: etree._Element, problems: list[Pr
     for element in root.iterfind(f".//{PREFIX}{'InvtRefundHead' if refund else 'InvtCancel'}"):
         head = Fields(element)
         intake.filed(head, ("ebpCode", "ebcCode", "agentCode"), problems)
-        inventory = Inventory.objects.filter(
-            ebp_code=_text(head, "ebpCode"),
-            ebc_code=_text(head, "ebcCode"),
-            order_no=_text(head, "orderNo"),
-            withdrawn=False,
-        ).first()
+        inventory = declared_inventory(
+            _text(head, "ebpCode"), _text(head, "ebcCode"), _text(head, "orderNo")
+        )
         if inventory is None:
             problems.append(
                 _problem(

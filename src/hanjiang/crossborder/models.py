@@ -353,6 +353,13 @@ class Inventory(Document, Secret):
         return self.order_no
 
 
+def declared_inventory(ebp_code: str, ebc_code: str, order_no: str) -> Inventory | None:
+    """The live import inventory of an order (not deleted by its sender)."""
+    return Inventory.objects.filter(
+        ebp_code=ebp_code, ebc_code=ebc_code, order_no=order_no, withdrawn=False
+    ).first()
+
+
 class InventoryItem(models.Model):
     inventory = models.ForeignKey(Inventory, on_delete=models.CASCADE, related_name="items")
     gnum = models.PositiveIntegerField(_("item number"))
