@@ -617,3 +617,144 @@ def step_record(*, actor: Any, data: StepInput) -> None:
     if data.step == "inspecting" and data.report.strip():
         event["certificationInfo"] = f"urn:hanjiang:inspection-report:{quote(data.report.strip())}"
     capture_one(actor, event)
+
+
+@dataclass(frozen=True)
+class BrandInput:
+    name: str
+    level: str  # a BrandLevel
+    county: str = ""  # 6-digit county code, for a county brand
+    holder_uscc: str = ""  # the holding organisation, for an enterprise brand
+    industry: str = ""
+    note: str = ""
+
+
+def brand_save(*, actor: Any, data: BrandInput) -> Brand:
+    """Register a brand: the city's administrators any brand; a county officer its county's
+    public brand or an enterprise brand of a holder in the county; an enterprise its own
+    enterprise brand."""
+    from hanjiang.traceability.models import BrandLevel, Industry
+
+    scope = scope_of(actor)
+    if scope.role not in {Role.CITY_ADMIN, Role.COUNTY_OFFICER, Role.ENTERPRISE}:
+        raise PermissionDeniedError("forbidden", _("Your role may not register brands."))
+    errors: list[ErrorItem] = []
+    name = data.name.strip()
+    if not name or len(name) > 100:
+        errors.append(
+            ErrorItem("required", _("The name (up to 100 characters) is required."), field="name")
+        )
+    elif Brand.objects.filter(name=name).exists():
+        errors.append(ErrorItem("duplicate", _("A brand with this name exists."), field="name"))
+    level = BrandLevel.ENTERPRISE if scope.role == Role.ENTERPRISE else data.level
+    if level not in BrandLevel.values or (
+        scope.role == Role.COUNTY_OFFICER and level == BrandLevel.CITY
+    ):
+        errors.append(ErrorItem("invalid_choice", _("Choose the brand's level."), field="level"))
+    if data.industry and data.industry not in Industry.values:
+        errors.append(ErrorItem("invalid_choice", _("Unknown industry."), field="industry"))
+    county = None
+    if level == BrandLevel.COUNTY or data.county.strip():
+        county = Division.objects.filter(
+            code=data.county.strip()[:6].ljust(12, "0"), level=DivisionLevel.COUNTY
+        ).first()
+        if county is None:
+            errors.append(
+                ErrorItem("unknown_county", _("Choose the brand's county."), field="county")
+            )
+        elif not scope.covers_code(county.code) and scope.role != Role.ENTERPRISE:
+            errors.append(
+                ErrorItem("outside_scope", _("That county is outside your scope."), field="county")
+            )
+    holder = None
+    if scope.role == Role.ENTERPRISE:
+        holder = Organisation.objects.filter(pk=scope.organisation_id or 0).first()
+    elif level == BrandLevel.ENTERPRISE or data.holder_uscc.strip():
+        holder = (
+            Organisation.objects.select_related("division")
+            .filter(uscc=data.holder_uscc.strip().upper())
+            .first()
+        )
+        if holder is None:
+            errors.append(
+                ErrorItem(
+                    "unknown_organisation",
+                    _("No organisation with credit code %(code)s.") % {"code": data.holder_uscc},
+                    field="holder_uscc",
+                )
+            )
+        elif scope.role == Role.COUNTY_OFFICER and not scope.covers_code(holder.division.code):
+            errors.append(
+                ErrorItem(
+                    "outside_scope",
+                    _("That organisation is outside your scope."),
+                    field="holder_uscc",
+                )
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        brand = Brand.objects.create(
+            name=name,
+            level=level,
+            county=county,
+            holder=holder,
+            industry=data.industry,
+            note=data.note.strip(),
+            source=str(_("Registered on the platform")),
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            instance=brand,
+            before=None,
+            after=snapshot(brand),
+        )
+    return brand
+
+
+def product_brand_add(*, actor: Any, product_id: str, brand_id: str) -> Product:
+    """Put a brand on a product (公用品牌+企业品牌): a producer on its own products, with public
+    brands and its own enterprise brands; the city's administrators on any."""
+    from hanjiang.traceability.models import BrandLevel
+
+    scope = scope_of(actor)
+    products = Product.objects.all()
+    if scope.role == Role.ENTERPRISE:
+        products = products.filter(producers__pk=scope.organisation_id or 0)
+    elif scope.role != Role.CITY_ADMIN:
+        raise PermissionDeniedError("forbidden", _("Your role may not brand products."))
+    errors: list[ErrorItem] = []
+    product = products.filter(pk=int(product_id)).first() if product_id.isdigit() else None
+    if product is None:
+        errors.append(ErrorItem("unknown_product", _("Unknown product."), field="product"))
+    brand = Brand.objects.filter(pk=int(brand_id)).first() if brand_id.isdigit() else None
+    if brand is None:
+        errors.append(ErrorItem("unknown_brand", _("Unknown brand."), field="brand"))
+    elif (
+        scope.role == Role.ENTERPRISE
+        and brand.level == BrandLevel.ENTERPRISE
+        and brand.holder_id != scope.organisation_id
+    ):
+        errors.append(
+            ErrorItem(
+                "not_your_brand",
+                _("Another enterprise's brand cannot go on your product."),
+                field="brand",
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    assert product is not None and brand is not None  # noqa: S101 - checked above
+    with transaction.atomic():
+        before = snapshot(product) | {"brands": sorted(product.brands.values_list("pk", flat=True))}
+        product.brands.add(brand)
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=product,
+            before=before,
+            after=snapshot(product)
+            | {"brands": sorted(product.brands.values_list("pk", flat=True))},
+        )
+    return product

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -60,10 +61,22 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         )
     )
     brands = Brand.objects.select_related("county")
+    role = scope_of(request.user).role
+    links = [
+        (reverse(name), label)
+        for name, label, roles in (
+            ("traceability:producer", _("Producer's workbench"), {Role.ENTERPRISE}),
+            ("traceability:brands", _("Brands"), set(WRITERS)),
+            ("traceability:certifications", _("Certifications"), set(Role) - {None}),
+            ("traceability:regulator", _("Traceability supervision"), set(REGULATORS)),
+        )
+        if role in roles
+    ]
     return render(
         request,
         "traceability/catalogue.html",
         {
+            "links": links,
             "levels": [
                 (label, [b for b in brands if b.level == value])
                 for value, label in BrandLevel.choices
@@ -129,6 +142,81 @@ def certifications(request: HttpRequest) -> HttpResponse:
             "values": request.POST if errors else None,
             "can_write": scope.role in WRITERS,
             "warning_days": EXPIRY_WARNING_DAYS,
+        },
+        status=422 if errors else 200,
+    )
+
+
+@roles_required(*WRITERS)
+def brands(request: HttpRequest) -> HttpResponse:
+    """Register brands and put them on products (the dual-brand model: public + enterprise)."""
+    from hanjiang.traceability.catalogue import (
+        BrandInput,
+        brand_save,
+        product_brand_add,
+    )
+
+    scope = scope_of(request.user)
+    products = Product.objects.prefetch_related("brands").select_related("county")
+    if scope.role == Role.ENTERPRISE:
+        products = products.filter(producers__pk=scope.organisation_id or 0)
+    elif scope.role != Role.CITY_ADMIN:
+        products = products.none()
+    errors: list[Any] = []
+    if request.method == "POST":
+        post = request.POST
+        try:
+            if post.get("form") == "product_brand":
+                product_brand_add(
+                    actor=request.user,
+                    product_id=post.get("product", ""),
+                    brand_id=post.get("brand", ""),
+                )
+                messages.success(request, _("Brand put on the product."))
+            else:
+                brand_save(
+                    actor=request.user,
+                    data=BrandInput(
+                        name=post.get("name", ""),
+                        level=post.get("level", ""),
+                        county=post.get("county", ""),
+                        holder_uscc=post.get("holder_uscc", ""),
+                        industry=post.get("industry", ""),
+                        note=post.get("note", ""),
+                    ),
+                )
+                messages.success(request, _("Brand registered."))
+        except DomainError as error:
+            if error.status == 403:
+                raise PermissionDenied from error
+            errors = error.errors
+        else:
+            return redirect("traceability:brands")
+    levels = BrandLevel.choices
+    if scope.role == Role.ENTERPRISE:
+        levels = [(BrandLevel.ENTERPRISE.value, BrandLevel.ENTERPRISE.label)]
+    elif scope.role == Role.COUNTY_OFFICER:
+        levels = [choice for choice in levels if choice[0] != BrandLevel.CITY]
+    usable = Brand.objects.select_related("county", "holder")
+    if scope.role == Role.ENTERPRISE:
+        usable = usable.filter(
+            Q(holder_id=scope.organisation_id or 0) | ~Q(level=BrandLevel.ENTERPRISE)
+        )
+    return render(
+        request,
+        "traceability/brands.html",
+        {
+            "brands": Brand.objects.select_related("county", "holder").annotate(
+                carried=Count("products")
+            ),
+            "usable": usable,
+            "products": products,
+            "levels": levels,
+            "is_enterprise": scope.role == Role.ENTERPRISE,
+            "counties": Division.objects.filter(level=DivisionLevel.COUNTY),
+            "industries": Industry.choices,
+            "errors": errors,
+            "values": request.POST if errors else None,
         },
         status=422 if errors else 200,
     )

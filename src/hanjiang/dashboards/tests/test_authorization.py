@@ -91,6 +91,7 @@ PAGES: dict[str, tuple[str, str, set[str]]] = {
     "lot": ("get", "lot", PUBLIC),
     "lot-qr": ("get", "lot", PUBLIC),
     "traceability:certifications": ("get", "", SIGNED_IN),
+    "traceability:brands": ("get", "", {"city_admin", "county_officer", "enterprise"}),
     "traceability:regulator": ("get", "", CITY_READERS | {"county_officer"}),
     "traceability:recall": ("get", "", CITY_READERS | {"county_officer"}),
     "traceability:producer": ("get", "", {"enterprise"}),

@@ -304,3 +304,89 @@ def test_a_producer_records_the_chain_of_a_lot_on_its_workbench(
         "储存",
         "检验",
     ]
+
+
+def test_brands_are_registered_by_scope_and_carried_by_products(
+    users: dict[str, Any], client_for: Any, other_organisation: Organisation
+) -> None:
+    from hanjiang.core.models import AuditEntry
+
+    enterprise = client_for(users["enterprise"])
+    registered = enterprise.post(
+        "/catalogue/brands/",
+        {"form": "brand", "name": "测试企业品牌（测试数据）", "level": "city", "industry": "tea"},
+    )
+    assert registered.status_code == 302
+    own = Brand.objects.get(name="测试企业品牌（测试数据）")
+    # an enterprise registers only its own enterprise brand, whatever level it asks for
+    assert (own.level, own.holder, own.industry) == (
+        "enterprise",
+        users["enterprise"].organisation,
+        "tea",
+    )
+    county_code = users["county_officer"].county.code[:6]
+    officer = client_for(users["county_officer"])
+    refused = officer.post(
+        "/catalogue/brands/",
+        {"form": "brand", "name": "测试市级品牌（测试数据）", "level": "city"},
+    )
+    assert [(e.field, e.code) for e in refused.context["errors"]] == [("level", "invalid_choice")]
+    outside = officer.post(
+        "/catalogue/brands/",
+        {
+            "form": "brand",
+            "name": "测试别县企业品牌（测试数据）",
+            "level": "enterprise",
+            "holder_uscc": other_organisation.uscc,
+        },
+    )
+    assert [(e.field, e.code) for e in outside.context["errors"]] == [
+        ("holder_uscc", "outside_scope")
+    ]
+    officer.post(
+        "/catalogue/brands/",
+        {
+            "form": "brand",
+            "name": "测试县级品牌（测试数据）",
+            "level": "county",
+            "county": county_code,
+        },
+    )
+    public = Brand.objects.get(name="测试县级品牌（测试数据）")
+    assert (public.level, public.county.code[:6], public.holder) == ("county", county_code, None)
+    duplicate = officer.post(
+        "/catalogue/brands/",
+        {
+            "form": "brand",
+            "name": "测试县级品牌（测试数据）",
+            "level": "county",
+            "county": county_code,
+        },
+    )
+    assert [e.code for e in duplicate.context["errors"]] == ["duplicate"]
+
+    others = Brand.objects.create(
+        name="别家企业品牌（测试数据）",
+        level="enterprise",
+        holder=other_organisation,
+        source="测试",
+    )
+    enterprise.post("/catalogue/producer/", {"form": "product", "name": "测试香菇（测试数据）"})
+    product = Product.objects.get(name="测试香菇（测试数据）")
+    for brand in (own, public):
+        assert (
+            enterprise.post(
+                "/catalogue/brands/",
+                {"form": "product_brand", "product": product.pk, "brand": brand.pk},
+            ).status_code
+            == 302
+        )
+    stolen = enterprise.post(
+        "/catalogue/brands/", {"form": "product_brand", "product": product.pk, "brand": others.pk}
+    )
+    assert [(e.field, e.code) for e in stolen.context["errors"]] == [("brand", "not_your_brand")]
+    assert sorted(b.name for b in product.brands.all()) == sorted([own.name, public.name])
+    page = client_for(None).get("/catalogue/", {"brand": public.pk})
+    assert [p.name for p in page.context["products"]] == ["测试香菇（测试数据）"]
+    assert AuditEntry.objects.filter(model="brand", action="create").count() == 2
+    assert client_for(users["reviewer"]).get("/catalogue/brands/").status_code == 403
