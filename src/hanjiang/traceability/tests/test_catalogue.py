@@ -78,7 +78,7 @@ def test_certifications_are_checked_and_scoped(users: dict[str, Any], county: An
 
 @time_machine.travel(datetime.datetime(2026, 11, 29, 12, tzinfo=datetime.UTC), tick=False)
 def test_the_count_of_valid_two_products_one_label(
-    users: dict[str, Any], county: Any, other_county: Any, client_for: Any
+    users: dict[str, Any], county: Any, other_county: Any, client_for: Any, statistics: None
 ) -> None:
     gucheng = OrganisationFactory(division=county, uscc=make_uscc("420625"))
     xiangcheng = OrganisationFactory(division=other_county, uscc=make_uscc("420602"))
@@ -110,6 +110,15 @@ def test_the_count_of_valid_two_products_one_label(
     assert [value("420600000000", y) for y in ("2024", "2025", "2026")] == [2.0, 3.0, 2.0]
     assert value("420625000000", "2026") == 2.0
     assert value("420602000000", "2025") == 1.0
+    # … and reaches the plan's indicator 2.1.3 “二品一标” (target 500 in 2025).
+    from hanjiang.plans.loader import DATA_DIR, plan_load_file
+    from hanjiang.plans.progress import plan_progress
+
+    plan = plan_load_file(DATA_DIR / "xiangyang-2021-2025.yaml").plan
+    leaf = plan.indicators.get(measure_element="TWO_PRODUCTS_ONE_LABEL")
+    progress = plan_progress(plan, datetime.date(2026, 11, 29))[leaf.pk]
+    assert progress.latest is not None
+    assert (leaf.code, progress.latest.year, progress.latest.value) == ("2.1.3", 2026, 2.0)
     page = client_for(admin).get("/catalogue/certifications/")
     flags = {row["item"].number: row["expiring"] for row in page.context["rows"]}
     assert flags == {
