@@ -359,6 +359,7 @@ def regulator(request: HttpRequest) -> HttpResponse:
     failed = [
         {
             "event": event,
+            "step": _label(event.biz_step),
             "identifiers": [
                 item.identifier
                 for item in event.identifiers.all()

@@ -306,6 +306,7 @@ def test_a_reading_outside_the_products_limits_raises_an_alert(
         Decimal("-1.50"),
         Decimal("11.20"),
     ]
+    assert "<td>0.0 … 8.0</td>" in board.content.decode()  # a limit of zero is shown, not missing
     page = client_for(None).get("/01/09521234543220/10/DRY-B")
     flagged = [step["temperatures"] for step in page.context["steps"] if step["alerted"]]
     assert flagged == [[Decimal("11.2")], [Decimal("-1.5")]]
