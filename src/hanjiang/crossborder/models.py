@@ -383,6 +383,28 @@ class InventoryItem(models.Model):
         return f"{self.gnum} {self.gname}"
 
 
+class ExchangeRate(models.Model):
+    """Yuan per unit of a declared currency from a date, as the city records it with its source:
+    export values in other currencies are converted by the rate in force on the declaration
+    date (a new rate is a new row)."""
+
+    currency = models.CharField(_("currency (customs code)"), max_length=3)
+    valid_from = models.DateField(_("valid from"))
+    cny_per_unit = models.DecimalField(_("yuan per unit"), max_digits=12, decimal_places=6)
+    source = models.CharField(_("source"), max_length=200)
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["currency", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "valid_from"], name="rate_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.valid_from}: {self.cny_per_unit}"
+
+
 class TaxPolicy(models.Model):
     """The retail import tax rules in force from a date (a change of policy is a new row)."""
 

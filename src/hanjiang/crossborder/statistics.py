@@ -25,8 +25,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 
+from hanjiang.crossborder.currency import Rates
 from hanjiang.crossborder.models import (
     ExportInventory,
     Filing,
@@ -71,6 +72,51 @@ def concluded() -> Any:
 
 def concluded_exports() -> Any:
     return ExportInventory.objects.filter(status__in=CONCLUDED, withdrawn=False, cancelled=False)
+
+
+def _export_totals(exports: Any) -> Any:
+    """Each export inventory's item totals by currency, with what identifies its trade."""
+    return exports.values(
+        "pk",
+        "ebc_code",
+        "ebp_code",
+        "logistics_code",
+        "trade_mode",
+        "order_no",
+        "declared_on",
+        "items__currency",
+    ).annotate(total=Sum("items__total_price"))
+
+
+def _exports_in_yuan(exports: Any, rates: Rates) -> list[dict[str, Any]]:
+    """Export inventories with their value in yuan, each currency converted by the rate in
+    force on the declaration date; a value without a rate is left out (see `currency`)."""
+    found: dict[int, dict[str, Any]] = {}
+    for row in _export_totals(exports):
+        entry = found.setdefault(
+            row["pk"],
+            {key: row[key] for key in ("ebc_code", "ebp_code", "logistics_code", "trade_mode")}
+            | {"total": Decimal(0)},
+        )
+        if row["items__currency"] is None:
+            continue
+        converted = rates.to_yuan(
+            row["total"] or Decimal(0), row["items__currency"], row["declared_on"]
+        )
+        if converted is not None:
+            entry["total"] += converted
+    return list(found.values())
+
+
+def exports_without_rate() -> dict[str, Decimal]:
+    """Concluded export values left out of the figures for want of a rate, by currency."""
+    rates = Rates()
+    missing: dict[str, Decimal] = defaultdict(Decimal)
+    for row in _export_totals(concluded_exports()):
+        currency = row["items__currency"]
+        if currency and rates.to_yuan(Decimal(0), currency, row["declared_on"]) is None:
+            missing[currency] += row["total"] or Decimal(0)
+    return dict(missing)
 
 
 def net_value(path: str = "") -> Any:
@@ -149,6 +195,7 @@ def publish(today: datetime.date) -> int:
     first = min((day for day in firsts if day is not None), default=None)
     values: list[DerivedValue] = []
     years: set[str] = set()
+    rates = Rates()
     threshold = getattr(settings, "CROSSBORDER_LEADING_VALUE", None)
     if first is not None:
         for year in range(first.year, today.year + 1):
@@ -163,11 +210,7 @@ def publish(today: datetime.date) -> int:
                 trades.values(
                     "ebc_code", "ebp_code", "logistics_code", "trade_mode", "order_no"
                 ).annotate(total=Sum(net_value("items__")))
-            ) + list(
-                exports.values("ebc_code", "ebp_code", "logistics_code", "trade_mode", "order_no")
-                # Export values count in CNY only; other currencies are not converted.
-                .annotate(total=Sum("items__total_price", filter=Q(items__currency="142")))
-            )
+            ) + _exports_in_yuan(exports, rates)
             for row in rows:
                 total = row["total"] or Decimal(0)
                 county = counties.get(row["ebc_code"], "")

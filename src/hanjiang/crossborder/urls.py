@@ -10,4 +10,5 @@ urlpatterns = [
     path("filings/", views.filing_list, name="filings"),
     path("messages/<int:message_id>/", views.message_detail, name="message"),
     path("trades/<int:order_id>/", views.trade, name="trade"),
+    path("rates/", views.rates, name="rates"),
 ]

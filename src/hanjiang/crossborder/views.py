@@ -129,6 +129,9 @@ def index(request: HttpRequest) -> HttpResponse:
             "totals": totals,
             "refused_rate": 100 * totals["refused"] / totals["all"] if totals["all"] else None,
             "pending": Filing.objects.filter(status=FilingStatus.SUBMITTED).count(),
+            "without_rate": sorted(statistics.exports_without_rate().items())
+            if scope_of(request.user).reads_everything
+            else [],
             "orders": orders.order_by("-declared_on", "-id")[:50],
             "is_city": scope_of(request.user).reads_everything,
             "parts": [
@@ -371,4 +374,45 @@ def trade(request: HttpRequest, order_id: int) -> HttpResponse:
             "can_reveal": filing is not None
             and bool({order.ebc_code, order.ebp_code} & filing.codes),
         },
+    )
+
+
+@roles_required(*CITY)
+def rates(request: HttpRequest) -> HttpResponse:
+    """The exchange rates export values are converted by (the city's administrators record
+    them, with their source)."""
+    from hanjiang.crossborder.currency import RateInput, rate_save
+    from hanjiang.crossborder.models import ExchangeRate
+
+    errors: list[ErrorItem] = []
+    if request.method == "POST":
+        post = request.POST
+        try:
+            rate_save(
+                actor=request.user,
+                data=RateInput(
+                    currency=post.get("currency", ""),
+                    valid_from=post.get("valid_from", ""),
+                    cny_per_unit=post.get("cny_per_unit", ""),
+                    source=post.get("source", ""),
+                ),
+            )
+        except DomainError as error:
+            if error.status == 403:
+                raise PermissionDenied from error
+            errors = error.errors
+        else:
+            flash.success(request, _("Exchange rate recorded."))
+            return redirect("crossborder:rates")
+    return render(
+        request,
+        "crossborder/rates.html",
+        {
+            "rates": ExchangeRate.objects.all(),
+            "without_rate": sorted(statistics.exports_without_rate().items()),
+            "can_write": scope_of(request.user).role == Role.CITY_ADMIN,
+            "errors": errors,
+            "values": request.POST if errors else None,
+        },
+        status=422 if errors else 200,
     )

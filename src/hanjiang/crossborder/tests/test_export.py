@@ -4,6 +4,7 @@ CEB701, and counted."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -54,3 +55,51 @@ def test_export_inventories_are_concluded_summarised_and_counted(
     publish(datetime.date(2026, 11, 29))
     trade = DataValue.objects.get(element__code="CROSSBORDER_TRADE", org_unit="420600000000")
     assert trade.number == pytest.approx(0.05)  # 500 CNY = 0.05 万元
+
+
+def test_export_values_in_other_currencies_count_by_the_rate_recorded(
+    statistics: None,
+    trade_parties: dict[str, Any],
+    client_for: Any,
+    users: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    agent = trade_parties["4206960002"]
+    in_dollars = EXPORT.replace(b"<ceb:currency>142<", b"<ceb:currency>502<")
+    messages_receive(actor=agent["user"], files=[("e.xml", in_dollars)])
+    declare(list(Message.objects.all()))
+    publish(datetime.date(2026, 11, 29))
+
+    def trade() -> float | None:
+        found = DataValue.objects.filter(
+            element__code="CROSSBORDER_TRADE", org_unit="420600000000", period="2026"
+        ).first()
+        return found.number if found else None
+
+    assert trade() == 0  # the inventory is concluded; its dollars are not counted as yuan
+    admin = client_for(users["city_admin"])
+    page = admin.get("/crossborder/")
+    assert page.context["without_rate"] == [("502", Decimal("500.00000"))]
+    refused = admin.post(
+        "/crossborder/rates/",
+        {"currency": "142", "valid_from": "2026-11-01", "cny_per_unit": "7.1234567", "source": ""},
+    )
+    assert [(e.field, e.code) for e in refused.context["errors"]] == [
+        ("currency", "invalid_currency"),
+        ("cny_per_unit", "invalid_number"),
+        ("source", "required"),
+    ]
+    later = {"currency": "502", "valid_from": "2026-11-11", "cny_per_unit": "7.2", "source": "测试"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin.post("/crossborder/rates/", later).status_code == 302
+    assert trade() == 0  # a rate from after the declaration date does not apply
+    earlier = later | {"valid_from": "2026-11-02", "cny_per_unit": "7.1"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin.post("/crossborder/rates/", earlier).status_code == 302
+    assert trade() == pytest.approx(0.355)  # 500 USD × 7.1 = 3,550 yuan
+    assert admin.get("/crossborder/").context["without_rate"] == []
+    reviewer = client_for(users["reviewer"])
+    assert (
+        reviewer.post("/crossborder/rates/", later | {"valid_from": "2026-12-01"}).status_code
+        == 403
+    )

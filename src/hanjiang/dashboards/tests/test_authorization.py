@@ -101,6 +101,7 @@ PAGES: dict[str, tuple[str, str, set[str]]] = {
     "crossborder:filings": ("get", "", CITY_READERS),
     "crossborder:message": ("get", "other_message", CITY_READERS),
     "crossborder:trade": ("get", "other_trade", CITY_READERS),
+    "crossborder:rates": ("get", "", CITY_READERS),
 }
 
 # The facility registries: who writes, and who sees a record of another county (or, for
