@@ -547,27 +547,23 @@ class StepInput:
     report: str = ""  # for an inspection: the report's number
 
 
-def step_record(*, actor: Any, data: StepInput) -> None:
-    """Record a later step of a lot's chain (shipping, receiving, storage, inspection, retail
-    sale) as an EPCIS ObjectEvent OBSERVE of the lot: place as a GLN's Digital Link, a
-    temperature as a sensor report, an inspection's result as its disposition and its report
-    as certification information."""
-    from hanjiang.traceability.identifiers import IdentifierError, gln, parse
+def _lot_link(text: str, field_name: str, errors: list[ErrorItem]) -> str:
+    """A lot's Digital Link as given, or an error: it must name a lot (/10/)."""
+    from hanjiang.traceability.identifiers import IdentifierError, parse
 
-    scope = scope_of(actor)
-    if scope.role != Role.ENTERPRISE or scope.organisation_id is None:
-        raise PermissionDeniedError("forbidden", _("Only enterprises record steps of a chain."))
-    errors: list[ErrorItem] = []
     try:
-        lot = parse(data.lot)
-        if not lot.lot:
+        if not parse(text).lot:
             raise IdentifierError("not_a_lot", _("Choose a lot (a link with /10/)."))
     except IdentifierError as error:
-        errors.append(ErrorItem(error.code, error.message, field="lot"))
-    if data.step not in STEPS:
-        errors.append(ErrorItem("invalid_choice", _("Unknown step."), field="step"))
+        errors.append(ErrorItem(error.code, error.message, field=field_name))
+        return ""
+    return text.strip()
+
+
+def _moment(text: str, errors: list[ErrorItem]) -> datetime.datetime | None:
+    """A local date and time (UTC+8) not in the future."""
     try:
-        moment = datetime.datetime.fromisoformat(data.at.strip())
+        moment = datetime.datetime.fromisoformat(text.strip())
         if moment.tzinfo is not None or moment.date() > timezone.localdate():
             raise ValueError
     except ValueError:
@@ -578,12 +574,44 @@ def step_record(*, actor: Any, data: StepInput) -> None:
                 field="at",
             )
         )
-    place = ""
-    if data.place.strip():
-        try:
-            place = f"https://id.gs1.org/414/{gln(data.place)}"
-        except IdentifierError as error:
-            errors.append(ErrorItem(error.code, error.message, field="place"))
+        return None
+    return moment
+
+
+def _place(text: str, errors: list[ErrorItem]) -> str:
+    """A place given by its GLN, as the GLN's Digital Link; empty when not given."""
+    from hanjiang.traceability.identifiers import IdentifierError, gln
+
+    if not text.strip():
+        return ""
+    try:
+        return f"https://id.gs1.org/414/{gln(text)}"
+    except IdentifierError as error:
+        errors.append(ErrorItem(error.code, error.message, field="place"))
+        return ""
+
+
+def _when(moment: datetime.datetime) -> dict[str, str]:
+    return {
+        "eventTime": f"{moment.isoformat(timespec='minutes')}:00+08:00",
+        "eventTimeZoneOffset": "+08:00",
+    }
+
+
+def step_record(*, actor: Any, data: StepInput) -> None:
+    """Record a later step of a lot's chain (shipping, receiving, storage, inspection, retail
+    sale) as an EPCIS ObjectEvent OBSERVE of the lot: place as a GLN's Digital Link, a
+    temperature as a sensor report, an inspection's result as its disposition and its report
+    as certification information."""
+    scope = scope_of(actor)
+    if scope.role != Role.ENTERPRISE or scope.organisation_id is None:
+        raise PermissionDeniedError("forbidden", _("Only enterprises record steps of a chain."))
+    errors: list[ErrorItem] = []
+    lot = _lot_link(data.lot, "lot", errors)
+    if data.step not in STEPS:
+        errors.append(ErrorItem("invalid_choice", _("Unknown step."), field="step"))
+    moment = _moment(data.at, errors)
+    place = _place(data.place, errors)
     celsius = decimal_field(
         data.celsius, "celsius", None, errors, low=Decimal(-80), high=Decimal(80), places=1
     )
@@ -598,13 +626,13 @@ def step_record(*, actor: Any, data: StepInput) -> None:
     biz_step, disposition = STEPS[data.step]
     if data.step == "inspecting":
         disposition = data.result
+    assert moment is not None  # noqa: S101 - checked above
     event: dict[str, Any] = {
         "type": "ObjectEvent",
-        "eventTime": f"{moment.isoformat(timespec='minutes')}:00+08:00",
-        "eventTimeZoneOffset": "+08:00",
+        **_when(moment),
         "action": "OBSERVE",
         "bizStep": biz_step,
-        "quantityList": [{"epcClass": data.lot.strip()}],
+        "quantityList": [{"epcClass": lot}],
     }
     if disposition:
         event["disposition"] = disposition
@@ -758,3 +786,75 @@ def product_brand_add(*, actor: Any, product_id: str, brand_id: str) -> Product:
             | {"brands": sorted(product.brands.values_list("pk", flat=True))},
         )
     return product
+
+
+@dataclass(frozen=True)
+class ProcessingInput:
+    inputs: tuple[str, ...]  # the Digital Links of the lots processed
+    product: str  # the id of the producer's product made
+    lot: str  # the new lot's code
+    quantity: str  # kg
+    at: str
+    place: str = ""
+
+
+def processing_record(*, actor: Any, data: ProcessingInput) -> str:
+    """Record processing — lots going in, a new lot of one of the producer's products coming
+    out — as an EPCIS TransformationEvent; returns the new lot's Digital Link."""
+    from hanjiang.traceability.identifiers import IdentifierError, link
+
+    scope = scope_of(actor)
+    if scope.role != Role.ENTERPRISE or scope.organisation_id is None:
+        raise PermissionDeniedError("forbidden", _("Only enterprises record processing."))
+    errors: list[ErrorItem] = []
+    inputs = [text.strip() for text in data.inputs if text.strip()]
+    if not inputs:
+        errors.append(
+            ErrorItem("required", _("Name the lots that went into processing."), field="inputs")
+        )
+    inputs = [_lot_link(text, "inputs", errors) for text in inputs]
+    product = (
+        Product.objects.filter(pk=int(data.product), producers__pk=scope.organisation_id).first()
+        if data.product.isdigit()
+        else None
+    )
+    output = ""
+    if product is None:
+        errors.append(
+            ErrorItem("unknown_product", _("Choose one of your products."), field="product")
+        )
+    elif not product.gtin:
+        errors.append(ErrorItem("no_gtin", _("Give the product a GTIN first."), field="product"))
+    else:
+        try:
+            output = link(gtin_value=product.gtin, lot=data.lot.strip()).uri()
+        except IdentifierError as error:
+            errors.append(ErrorItem(error.code, error.message, field="lot"))
+    if output and output in inputs:
+        errors.append(
+            ErrorItem(
+                "same_lot", _("The new lot cannot be one of the lots processed."), field="lot"
+            )
+        )
+    amount = decimal_field(
+        data.quantity, "quantity", None, errors, low=Decimal("0.001"), high=Decimal(10**9), places=3
+    )
+    if amount is None and not data.quantity.strip():
+        errors.append(ErrorItem("required", _("This field is required."), field="quantity"))
+    moment = _moment(data.at, errors)
+    place = _place(data.place, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    assert moment is not None and amount is not None  # noqa: S101 - checked above
+    event: dict[str, Any] = {
+        "type": "TransformationEvent",
+        **_when(moment),
+        "bizStep": "commissioning",
+        "disposition": "active",
+        "inputQuantityList": [{"epcClass": uri} for uri in inputs],
+        "outputQuantityList": [{"epcClass": output, "quantity": float(amount), "uom": "KGM"}],
+    }
+    if place:
+        event["bizLocation"] = {"id": place}
+    capture_one(actor, event)
+    return output

@@ -451,6 +451,25 @@ def producer(request: HttpRequest) -> HttpResponse:
                     ),
                 )
                 return redirect("traceability:certificate", issued.number)
+            if post.get("form") == "processing":
+                from hanjiang.traceability.catalogue import ProcessingInput, processing_record
+
+                made = processing_record(
+                    actor=request.user,
+                    data=ProcessingInput(
+                        inputs=(
+                            *post.getlist("inputs"),
+                            *post.get("other_inputs", "").splitlines(),
+                        ),
+                        product=post.get("product", ""),
+                        lot=post.get("lot", ""),
+                        quantity=post.get("quantity", ""),
+                        at=post.get("at", ""),
+                        place=post.get("place", ""),
+                    ),
+                )
+                messages.success(request, _("Processing recorded: %(uri)s") % {"uri": made})
+                return redirect("traceability:producer")
             if post.get("form") == "step":
                 from hanjiang.traceability.catalogue import StepInput, step_record
 

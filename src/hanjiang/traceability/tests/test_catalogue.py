@@ -399,3 +399,81 @@ def test_brands_are_registered_by_scope_and_carried_by_products(
     assert [p.name for p in page.context["products"]] == ["测试香菇（测试数据）"]
     assert AuditEntry.objects.filter(model="brand", action="create").count() == 2
     assert client_for(users["reviewer"]).get("/catalogue/brands/").status_code == 403
+
+
+def test_processing_makes_a_new_lot_whose_trace_reaches_the_farm(
+    users: dict[str, Any], client_for: Any
+) -> None:
+    from hanjiang.traceability.models import Event
+
+    client = client_for(users["enterprise"])
+    for name, gtin in (
+        ("测试鲜香菇（测试数据）", "9521234543213"),
+        ("测试干香菇（测试数据）", "9521234543220"),
+    ):
+        client.post("/catalogue/producer/", {"form": "product", "name": name, "gtin": gtin})
+    fresh, dried = (Product.objects.get(gtin=g) for g in ("09521234543213", "09521234543220"))
+    client.post(
+        "/catalogue/producer/",
+        {
+            "form": "lot",
+            "product": fresh.pk,
+            "lot": "F-01",
+            "harvested_on": "2026-09-01",
+            "quantity": "500",
+        },
+    )
+    farm_lot = "https://id.gs1.org/01/09521234543213/10/F-01"
+    refused = client.post(
+        "/catalogue/producer/",
+        {
+            "form": "processing",
+            "product": dried.pk,
+            "lot": "F-01",
+            "quantity": "0",
+            "at": "2026-09-03T10:00",
+        },
+    )
+    assert [(e.field, e.code) for e in refused.context["errors"]] == [
+        ("inputs", "required"),
+        ("quantity", "invalid_number"),
+    ]
+    same = client.post(
+        "/catalogue/producer/",
+        {
+            "form": "processing",
+            "inputs": [farm_lot],
+            "product": fresh.pk,
+            "lot": "F-01",
+            "quantity": "60",
+            "at": "2026-09-03T10:00",
+        },
+    )
+    assert [(e.field, e.code) for e in same.context["errors"]] == [("lot", "same_lot")]
+    made = client.post(
+        "/catalogue/producer/",
+        {
+            "form": "processing",
+            "inputs": [farm_lot],
+            "product": dried.pk,
+            "lot": "DRY-01",
+            "quantity": "60",
+            "at": "2026-09-03T10:00",
+            "place": "9521141123454",
+        },
+    )
+    assert made.status_code == 302
+    event = Event.objects.get(event_type="TransformationEvent")
+    assert event.body["outputQuantityList"] == [
+        {
+            "epcClass": "https://id.gs1.org/01/09521234543220/10/DRY-01",
+            "quantity": 60.0,
+            "uom": "KGM",
+        }
+    ]
+    trace = client_for(None).get("/01/09521234543220/10/DRY-01")
+    assert trace.context["upstream"] == [farm_lot]
+    assert [step["step"] for step in trace.context["steps"]] == [
+        "赋码（批次采收或生产）",
+        "赋码（批次采收或生产）",
+    ]
