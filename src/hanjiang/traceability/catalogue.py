@@ -560,6 +560,28 @@ def _lot_link(text: str, field_name: str, errors: list[ErrorItem]) -> str:
     return text.strip()
 
 
+def _unit_link(text: str, field_name: str, errors: list[ErrorItem]) -> tuple[str, bool]:
+    """A lot (its Digital Link, a class) or a logistic unit (an SSCC, as digits or its Digital
+    Link, an instance), or an error."""
+    from hanjiang.traceability.identifiers import IdentifierError, parse, sscc
+
+    text = text.strip()
+    try:
+        if text.isdigit():
+            return f"https://id.gs1.org/00/{sscc(text)}", False
+        found = parse(text)
+        if found.sscc:
+            return text, False
+        if not found.lot:
+            raise IdentifierError(
+                "not_a_lot", _("Choose a lot (a link with /10/) or a pallet or case (an SSCC).")
+            )
+    except IdentifierError as error:
+        errors.append(ErrorItem(error.code, error.message, field=field_name))
+        return "", True
+    return text, True
+
+
 def _moment(text: str, errors: list[ErrorItem]) -> datetime.datetime | None:
     """A local date and time (UTC+8) not in the future."""
     try:
@@ -600,14 +622,15 @@ def _when(moment: datetime.datetime) -> dict[str, str]:
 
 def step_record(*, actor: Any, data: StepInput) -> None:
     """Record a later step of a lot's chain (shipping, receiving, storage, inspection, retail
-    sale) as an EPCIS ObjectEvent OBSERVE of the lot: place as a GLN's Digital Link, a
+    sale) as an EPCIS ObjectEvent OBSERVE of the lot, or of the pallet or case (SSCC) it travels
+    in: place as a GLN's Digital Link, a
     temperature as a sensor report, an inspection's result as its disposition and its report
     as certification information."""
     scope = scope_of(actor)
     if scope.role != Role.ENTERPRISE or scope.organisation_id is None:
         raise PermissionDeniedError("forbidden", _("Only enterprises record steps of a chain."))
     errors: list[ErrorItem] = []
-    lot = _lot_link(data.lot, "lot", errors)
+    unit, is_lot = _unit_link(data.lot, "lot", errors)
     if data.step not in STEPS:
         errors.append(ErrorItem("invalid_choice", _("Unknown step."), field="step"))
     moment = _moment(data.at, errors)
@@ -632,7 +655,7 @@ def step_record(*, actor: Any, data: StepInput) -> None:
         **_when(moment),
         "action": "OBSERVE",
         "bizStep": biz_step,
-        "quantityList": [{"epcClass": lot}],
+        **({"quantityList": [{"epcClass": unit}]} if is_lot else {"epcList": [unit]}),
     }
     if disposition:
         event["disposition"] = disposition
@@ -858,3 +881,57 @@ def processing_record(*, actor: Any, data: ProcessingInput) -> str:
         event["bizLocation"] = {"id": place}
     capture_one(actor, event)
     return output
+
+
+@dataclass(frozen=True)
+class PackingInput:
+    parent: str  # the pallet's or case's SSCC (digits or Digital Link)
+    children: tuple[str, ...]  # lots (Digital Links) and units (SSCCs) packed or unpacked
+    action: str  # pack or unpack
+    at: str
+    place: str = ""
+
+
+def packing_record(*, actor: Any, data: PackingInput) -> str:
+    """Record lots and cases packed into (or unpacked from) a pallet or case as an EPCIS
+    AggregationEvent; returns the pallet's or case's Digital Link."""
+    scope = scope_of(actor)
+    if scope.role != Role.ENTERPRISE or scope.organisation_id is None:
+        raise PermissionDeniedError("forbidden", _("Only enterprises record packing."))
+    errors: list[ErrorItem] = []
+    parent, parent_is_lot = _unit_link(data.parent, "parent", errors)
+    if parent and parent_is_lot:
+        errors.append(
+            ErrorItem("not_a_unit", _("A pallet or case is named by its SSCC."), field="parent")
+        )
+    children = [_unit_link(text, "children", errors) for text in data.children if text.strip()]
+    if not children:
+        errors.append(ErrorItem("required", _("Name the lots or cases packed."), field="children"))
+    if parent and any(child == parent for child, _is_lot in children):
+        errors.append(
+            ErrorItem("same_unit", _("A pallet cannot be packed into itself."), field="children")
+        )
+    if data.action not in {"pack", "unpack"}:
+        errors.append(ErrorItem("invalid_choice", _("Pack or unpack."), field="action"))
+    moment = _moment(data.at, errors)
+    place = _place(data.place, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    assert moment is not None  # noqa: S101 - checked above
+    event: dict[str, Any] = {
+        "type": "AggregationEvent",
+        **_when(moment),
+        "action": "ADD" if data.action == "pack" else "DELETE",
+        "bizStep": "packing" if data.action == "pack" else "unpacking",
+        "parentID": parent,
+    }
+    units = [child for child, is_lot in children if not is_lot]
+    lots = [child for child, is_lot in children if is_lot]
+    if units:
+        event["childEPCs"] = units
+    if lots:
+        event["childQuantityList"] = [{"epcClass": lot} for lot in lots]
+    if place:
+        event["bizLocation"] = {"id": place}
+    capture_one(actor, event)
+    return parent

@@ -451,6 +451,24 @@ def producer(request: HttpRequest) -> HttpResponse:
                     ),
                 )
                 return redirect("traceability:certificate", issued.number)
+            if post.get("form") == "packing":
+                from hanjiang.traceability.catalogue import PackingInput, packing_record
+
+                unit = packing_record(
+                    actor=request.user,
+                    data=PackingInput(
+                        parent=post.get("parent", ""),
+                        children=(
+                            *post.getlist("children"),
+                            *post.get("other_children", "").splitlines(),
+                        ),
+                        action=post.get("action", ""),
+                        at=post.get("at", ""),
+                        place=post.get("place", ""),
+                    ),
+                )
+                messages.success(request, _("Packing recorded: %(uri)s") % {"uri": unit})
+                return redirect("traceability:producer")
             if post.get("form") == "processing":
                 from hanjiang.traceability.catalogue import ProcessingInput, processing_record
 

@@ -477,3 +477,83 @@ def test_processing_makes_a_new_lot_whose_trace_reaches_the_farm(
         "赋码（批次采收或生产）",
         "赋码（批次采收或生产）",
     ]
+
+
+def test_lots_packed_onto_a_pallet_travel_with_it(users: dict[str, Any], client_for: Any) -> None:
+    client = client_for(users["enterprise"])
+    client.post(
+        "/catalogue/producer/",
+        {"form": "product", "name": "测试鲜香菇（测试数据）", "gtin": "9521234543213"},
+    )
+    product = Product.objects.get()
+    client.post(
+        "/catalogue/producer/",
+        {
+            "form": "lot",
+            "product": product.pk,
+            "lot": "F-01",
+            "harvested_on": "2026-09-01",
+            "quantity": "500",
+        },
+    )
+    lot = "https://id.gs1.org/01/09521234543213/10/F-01"
+    pallet = "https://id.gs1.org/00/106141412345678908"
+    refused = client.post(
+        "/catalogue/producer/",
+        {"form": "packing", "action": "pack", "parent": lot, "at": "2026-09-02T08:00"},
+    )
+    assert [(e.field, e.code) for e in refused.context["errors"]] == [
+        ("parent", "not_a_unit"),
+        ("children", "required"),
+    ]
+    wrong = client.post(
+        "/catalogue/producer/",
+        {
+            "form": "packing",
+            "action": "pack",
+            "parent": "106141412345678907",
+            "children": [lot],
+            "at": "2026-09-02T08:00",
+        },
+    )
+    assert [(e.field, e.code) for e in wrong.context["errors"]] == [("parent", "check_digit")]
+    packed = client.post(
+        "/catalogue/producer/",
+        {
+            "form": "packing",
+            "action": "pack",
+            "parent": "106141412345678908",
+            "children": [lot],
+            "at": "2026-09-02T08:00",
+        },
+    )
+    assert packed.status_code == 302
+    shipped = client.post(
+        "/catalogue/producer/",
+        {
+            "form": "step",
+            "lot": lot,
+            "other_lot": "106141412345678908",
+            "step": "shipping",
+            "at": "2026-09-02T09:00",
+        },
+    )
+    assert shipped.status_code == 302
+    client.post(
+        "/catalogue/producer/",
+        {
+            "form": "packing",
+            "action": "unpack",
+            "parent": pallet,
+            "other_children": lot,
+            "at": "2026-09-03T09:00",
+        },
+    )
+    trace = client_for(None).get("/01/09521234543213/10/F-01")
+    assert trace.context["downstream"] == [pallet]
+    assert [step["step"] for step in trace.context["steps"]] == [
+        "赋码（批次采收或生产）",
+        "包装",
+        "发货",
+        "拆包",
+    ]
