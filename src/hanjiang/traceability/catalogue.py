@@ -113,6 +113,22 @@ class CertificationInput:
     scope: str = ""
 
 
+def _holder(uscc: str, errors: list[ErrorItem]) -> Organisation | None:
+    """The organisation of a credit code, or the error `unknown_organisation`."""
+    holder = (
+        Organisation.objects.select_related("division").filter(uscc=uscc.strip().upper()).first()
+    )
+    if holder is None:
+        errors.append(
+            ErrorItem(
+                "unknown_organisation",
+                _("No organisation with credit code %(code)s.") % {"code": uscc},
+                field="holder_uscc",
+            )
+        )
+    return holder
+
+
 def certification_save(
     *, actor: Any, data: CertificationInput, certification: Certification | None = None
 ) -> Certification:
@@ -127,21 +143,10 @@ def certification_save(
     for name in ("number", "issuer"):
         if not getattr(data, name).strip():
             errors.append(ErrorItem("required", _("This field is required."), field=name))
-    holder = (
-        Organisation.objects.select_related("division")
-        .filter(uscc=data.holder_uscc.strip().upper())
-        .first()
-    )
-    if holder is None:
-        errors.append(
-            ErrorItem(
-                "unknown_organisation",
-                _("No organisation with credit code %(code)s.") % {"code": data.holder_uscc},
-                field="holder_uscc",
-            )
-        )
-    elif (scope.role == Role.COUNTY_OFFICER and not scope.covers_code(holder.division.code)) or (
-        scope.role == Role.ENTERPRISE and holder.pk != scope.organisation_id
+    holder = _holder(data.holder_uscc, errors)
+    if holder is not None and (
+        (scope.role == Role.COUNTY_OFFICER and not scope.covers_code(holder.division.code))
+        or (scope.role == Role.ENTERPRISE and holder.pk != scope.organisation_id)
     ):
         errors.append(
             ErrorItem(
@@ -721,20 +726,12 @@ def brand_save(*, actor: Any, data: BrandInput) -> Brand:
     if scope.role == Role.ENTERPRISE:
         holder = Organisation.objects.filter(pk=scope.organisation_id or 0).first()
     elif level == BrandLevel.ENTERPRISE or data.holder_uscc.strip():
-        holder = (
-            Organisation.objects.select_related("division")
-            .filter(uscc=data.holder_uscc.strip().upper())
-            .first()
-        )
-        if holder is None:
-            errors.append(
-                ErrorItem(
-                    "unknown_organisation",
-                    _("No organisation with credit code %(code)s.") % {"code": data.holder_uscc},
-                    field="holder_uscc",
-                )
-            )
-        elif scope.role == Role.COUNTY_OFFICER and not scope.covers_code(holder.division.code):
+        holder = _holder(data.holder_uscc, errors)
+        if (
+            holder is not None
+            and scope.role == Role.COUNTY_OFFICER
+            and not scope.covers_code(holder.division.code)
+        ):
             errors.append(
                 ErrorItem(
                     "outside_scope",

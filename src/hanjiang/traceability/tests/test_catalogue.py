@@ -74,6 +74,14 @@ def test_certifications_are_checked_and_scoped(users: dict[str, Any], county: An
     with pytest.raises(ValidationFailed) as caught:
         certification_save(actor=users["enterprise"], data=_input(other, number="X2"))
     assert [e.code for e in caught.value.errors] == ["outside_scope"]
+    with pytest.raises(ValidationFailed) as caught:
+        certification_save(
+            actor=users["enterprise"],
+            data=CertificationInput(**(vars(_input(other, number="X3")) | {"holder_uscc": "X"})),
+        )
+    assert [(e.field, e.code) for e in caught.value.errors] == [
+        ("holder_uscc", "unknown_organisation")
+    ]
 
 
 @time_machine.travel(datetime.datetime(2026, 11, 29, 12, tzinfo=datetime.UTC), tick=False)
