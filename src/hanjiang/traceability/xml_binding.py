@@ -24,6 +24,7 @@ Rules (the XML and JSON bindings of EPCIS 2.0 carry the same data model):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -172,53 +173,57 @@ def _member(name: str, element: Any) -> Any:
     return text
 
 
-def _object(element: Any) -> dict[str, Any]:
-    """readPoint, bizLocation or errorDeclaration: standard children and extensions."""
-    found: dict[str, Any] = {}
+def _members(
+    element: Any, standard: Callable[[dict[str, Any], str, Any], None], found: dict[str, Any]
+) -> dict[str, Any]:
+    """The children of an element as members: those of other namespaces as extensions, the
+    standard ones as `standard` puts them."""
     for child in element:
         if not isinstance(child.tag, str):
             continue
         qname = etree.QName(child)
         if qname.namespace:
             _add(found, _name(child), _extension(child))
-        elif qname.localname == "correctiveEventIDs":
-            found["correctiveEventIDs"] = _texts(child)
-        elif qname.localname == "reason":
-            found["reason"] = _short((child.text or "").strip(), CBV_PREFIXES["reason"])
         else:
-            found[qname.localname] = (child.text or "").strip()
+            standard(found, qname.localname, child)
     return found
+
+
+def _object_member(found: dict[str, Any], name: str, child: Any) -> None:
+    if name == "correctiveEventIDs":
+        found[name] = _texts(child)
+    elif name == "reason":
+        found[name] = _short((child.text or "").strip(), CBV_PREFIXES["reason"])
+    else:
+        found[name] = (child.text or "").strip()
+
+
+def _object(element: Any) -> dict[str, Any]:
+    """readPoint, bizLocation or errorDeclaration: standard children and extensions."""
+    return _members(element, _object_member, {})
+
+
+def _sensor_member(found: dict[str, Any], name: str, child: Any) -> None:
+    if name == "sensorMetadata":
+        found[name] = _attributes(child)
+    elif name == "sensorReport":
+        found.setdefault(name, []).append(_attributes(child))
 
 
 def _sensor(element: Any) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for child in element:
-        if not isinstance(child.tag, str):
-            continue
-        qname = etree.QName(child)
-        if qname.namespace:
-            _add(found, _name(child), _extension(child))
-        elif qname.localname == "sensorMetadata":
-            found["sensorMetadata"] = _attributes(child)
-        elif qname.localname == "sensorReport":
-            found.setdefault("sensorReport", []).append(_attributes(child))
-    return found
+    return _members(element, _sensor_member, {})
+
+
+def _event_member(event: dict[str, Any], name: str, child: Any) -> None:
+    if name == "extension":  # the EPCIS 1.x wrapper, read through
+        event |= event_of(child) | {"type": event["type"]}
+    else:
+        _add(event, name, _member(name, child))
 
 
 def event_of(element: Any) -> dict[str, Any]:
     """One XML event element as a JSON-LD event."""
-    event: dict[str, Any] = {"type": etree.QName(element).localname}
-    for child in element:
-        if not isinstance(child.tag, str):
-            continue
-        qname = etree.QName(child)
-        if qname.namespace:
-            _add(event, _name(child), _extension(child))
-        elif qname.localname == "extension":  # the EPCIS 1.x wrapper, read through
-            event |= event_of(child) | {"type": event["type"]}
-        else:
-            _add(event, qname.localname, _member(qname.localname, child))
-    return event
+    return _members(element, _event_member, {"type": etree.QName(element).localname})
 
 
 def events_of_xml(root: Any) -> list[dict[str, Any]]:
