@@ -69,7 +69,7 @@ def rate_save(*, actor: Any, data: RateInput) -> ExchangeRate:
         )
     errors: list[ErrorItem] = []
     currency = data.currency.strip()
-    if not (len(currency) == 3 and currency.isdigit()) or currency == YUAN:
+    if not (len(currency) == 3 and currency.isascii() and currency.isdigit()) or currency == YUAN:
         errors.append(
             ErrorItem(
                 "invalid_currency",

@@ -322,7 +322,7 @@ class Intake:
                     % {"key": " / ".join(key[1:])},
                 )
             )
-        self.keys[key] = int(app_type) if app_type.isdigit() else 0
+        self.keys[key] = int(app_type) if app_type.isdecimal() else 0
 
 
 def _review_order(intake: Intake, root: etree._Element, problems: list[Problem]) -> None:
@@ -444,7 +444,7 @@ def _review_cancellation(intake: Intake, root: etree._Element, problems: list[Pr
         for row in root.iterfind(f".//{PREFIX}InvtRefundList"):
             line = Fields(row)
             gnum, qty = _text(line, "gnum"), Decimal(_text(line, "qty") or "0")
-            item = items.get(int(gnum)) if gnum.isdigit() else None
+            item = items.get(int(gnum)) if gnum.isdecimal() else None
             if item is None:
                 problems.append(
                     _problem(

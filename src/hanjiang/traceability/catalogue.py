@@ -170,7 +170,9 @@ def certification_save(
     product = None
     if data.product.strip():
         product = (
-            Product.objects.filter(pk=int(data.product)).first() if data.product.isdigit() else None
+            Product.objects.filter(pk=int(data.product)).first()
+            if data.product.isdecimal()
+            else None
         )
         if product is None:
             errors.append(ErrorItem("unknown_product", _("Unknown product."), field="product"))
@@ -313,7 +315,7 @@ def product_register(*, actor: Any, data: ProductInput) -> Product:
         errors.append(
             ErrorItem("duplicate", _("A product with this GTIN is registered."), field="gtin")
         )
-    brand = Brand.objects.filter(pk=int(data.brand)).first() if data.brand.isdigit() else None
+    brand = Brand.objects.filter(pk=int(data.brand)).first() if data.brand.isdecimal() else None
     if data.brand and brand is None:
         errors.append(ErrorItem("unknown_brand", _("Unknown brand."), field="brand"))
     limits = {
@@ -453,7 +455,7 @@ def certificate_issue(*, actor: Any, data: CertificateInput) -> Any:
     errors: list[ErrorItem] = []
     product = (
         Product.objects.filter(pk=int(data.product), producers__pk=scope.organisation_id).first()
-        if data.product.isdigit()
+        if data.product.isdecimal()
         else None
     )
     uri = ""
@@ -557,12 +559,13 @@ def _lot_link(text: str, field_name: str, errors: list[ErrorItem]) -> str:
     from hanjiang.traceability.identifiers import IdentifierError, parse
 
     try:
-        if not parse(text).lot:
+        found = parse(text)
+        if not found.lot:
             raise IdentifierError("not_a_lot", _("Choose a lot (a link with /10/)."))
     except IdentifierError as error:
         errors.append(ErrorItem(error.code, error.message, field=field_name))
         return ""
-    return text.strip()
+    return found.uri()  # written as everyone writes it: GTIN-14, the same encoding
 
 
 def _unit_link(text: str, field_name: str, errors: list[ErrorItem]) -> tuple[str, bool]:
@@ -572,11 +575,11 @@ def _unit_link(text: str, field_name: str, errors: list[ErrorItem]) -> tuple[str
 
     text = text.strip()
     try:
-        if text.isdigit():
+        if text.isdecimal():
             return f"https://id.gs1.org/00/{sscc(text)}", False
         found = parse(text)
         if found.sscc:
-            return text, False
+            return found.uri(), False
         if not found.lot:
             raise IdentifierError(
                 "not_a_lot", _("Choose a lot (a link with /10/) or a pallet or case (an SSCC).")
@@ -584,14 +587,18 @@ def _unit_link(text: str, field_name: str, errors: list[ErrorItem]) -> tuple[str
     except IdentifierError as error:
         errors.append(ErrorItem(error.code, error.message, field=field_name))
         return "", True
-    return text, True
+    return found.uri(), True
 
 
 def _moment(text: str, errors: list[ErrorItem]) -> datetime.datetime | None:
     """A local date and time (UTC+8) not in the future."""
     try:
         moment = datetime.datetime.fromisoformat(text.strip())
-        if moment.tzinfo is not None or moment.date() > timezone.localdate():
+        if (
+            moment.tzinfo is not None
+            or not moment.year > 1900
+            or moment.date() > timezone.localdate()
+        ):
             raise ValueError
     except ValueError:
         errors.append(
@@ -773,10 +780,10 @@ def product_brand_add(*, actor: Any, product_id: str, brand_id: str) -> Product:
     elif scope.role != Role.CITY_ADMIN:
         raise PermissionDeniedError("forbidden", _("Your role may not brand products."))
     errors: list[ErrorItem] = []
-    product = products.filter(pk=int(product_id)).first() if product_id.isdigit() else None
+    product = products.filter(pk=int(product_id)).first() if product_id.isdecimal() else None
     if product is None:
         errors.append(ErrorItem("unknown_product", _("Unknown product."), field="product"))
-    brand = Brand.objects.filter(pk=int(brand_id)).first() if brand_id.isdigit() else None
+    brand = Brand.objects.filter(pk=int(brand_id)).first() if brand_id.isdecimal() else None
     if brand is None:
         errors.append(ErrorItem("unknown_brand", _("Unknown brand."), field="brand"))
     elif (
@@ -835,7 +842,7 @@ def processing_record(*, actor: Any, data: ProcessingInput) -> str:
     inputs = [_lot_link(text, "inputs", errors) for text in inputs]
     product = (
         Product.objects.filter(pk=int(data.product), producers__pk=scope.organisation_id).first()
-        if data.product.isdigit()
+        if data.product.isdecimal()
         else None
     )
     output = ""

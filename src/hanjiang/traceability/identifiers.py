@@ -42,7 +42,7 @@ class IdentifierError(ValueError):
 @functools.lru_cache(maxsize=65536)  # the same GTINs recur through a whole capture
 def _digits(value: str, lengths: tuple[int, ...], kind: str) -> str:
     value = value.strip()
-    if not value.isdigit() or len(value) not in lengths:
+    if not (value.isascii() and value.isdigit()) or len(value) not in lengths:
         raise IdentifierError(
             "invalid_length",
             _("A %(kind)s has %(lengths)s digits: “%(value)s”.")

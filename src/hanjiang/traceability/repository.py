@@ -50,6 +50,7 @@ from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.bulk import insert_rows
 from hanjiang.core.errors import DomainError, ErrorItem, PermissionDeniedError, ValidationFailed
 from hanjiang.traceability.epcis import (
+    DIGITAL_LINK,
     SCHEMAS,
     check,
     check_identifiers,
@@ -181,7 +182,12 @@ def _store_all(events: list[dict[str, Any]], job: CaptureJob) -> list[str]:
             else:
                 outcomes.append("repeated")
         elif identity in fresh:
-            outcomes.append("repeated")
+            if event.get("errorDeclaration") and not fresh[identity].get("errorDeclaration"):
+                # declared erroneous later in the same document: stored with its declaration
+                fresh[identity] = fresh[identity] | {"errorDeclaration": event["errorDeclaration"]}
+                outcomes.append("declared")
+            else:
+                outcomes.append("repeated")
         else:
             fresh[identity] = event
             outcomes.append("new")
@@ -225,9 +231,26 @@ def temperatures(event: dict[str, Any]) -> list[Decimal]:
             ):
                 continue
             for name in ("value", "minValue", "maxValue"):
-                if isinstance(report.get(name), int | float):
-                    found.append(Decimal(str(report[name])))
+                value = report.get(name)
+                # a reading no thermometer gives (infinite, or beyond ±10,000 °C) is not one
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    reading = Decimal(str(value))
+                    if reading.is_finite() and abs(reading) < 10_000:
+                        found.append(reading)
     return found
+
+
+def gtin_of(identifier: str) -> str:
+    """The GTIN (14 digits) a GS1 Digital Link names, however it is written (a shorter GTIN,
+    percent-encoding); empty for anything else."""
+    from hanjiang.traceability.identifiers import IdentifierError, parse
+
+    if not DIGITAL_LINK.match(identifier):
+        return ""
+    try:
+        return parse(identifier).gtin
+    except IdentifierError:
+        return ""
 
 
 def _alerts(events: list[tuple[Event, dict[str, Any]]]) -> None:
@@ -242,9 +265,9 @@ def _alerts(events: list[tuple[Event, dict[str, Any]]]) -> None:
         if not readings:
             continue
         for identifier, _role, _is_class in _identifiers(event):
-            if "/01/" not in identifier:
+            gtin = gtin_of(identifier)
+            if not gtin:
                 continue
-            gtin = identifier.split("/01/", 1)[1][:14]
             if gtin not in limited:
                 limited[gtin] = list(
                     Product.objects.filter(gtin=gtin).exclude(
@@ -283,23 +306,20 @@ def _not_owned(events: list[Any], organisation_id: int | None) -> dict[int, list
         for name in CREATING.get(str(event.get("type")), ()):
             for position, value in enumerate(event.get(name) or []):
                 identifier = value.get("epcClass") if isinstance(value, dict) else value
-                if isinstance(identifier, str) and "/01/" in identifier:
+                if isinstance(identifier, str) and gtin_of(identifier):
                     location = f"/epcisBody/eventList/{index}/{name}/{position}"
                     if isinstance(value, dict):
                         location += "/epcClass"
                     creating.setdefault(index, []).append((location, identifier))
-    gtins = {
-        identifier.split("/01/", 1)[1][:14]
-        for found in creating.values()
-        for _, identifier in found
-    }
+    gtins = {gtin_of(identifier) for found in creating.values() for _, identifier in found}
     owned_by: dict[str, set[int]] = {}
     for gtin, producer in Product.objects.filter(gtin__in=gtins).values_list("gtin", "producers"):
-        owned_by.setdefault(gtin, set()).add(producer)
+        if producer is not None:  # a product without producers binds no one
+            owned_by.setdefault(gtin, set()).add(producer)
     problems: dict[int, list[dict[str, str]]] = {}
     for index, found in creating.items():
         for location, identifier in found:
-            owners = owned_by.get(identifier.split("/01/", 1)[1][:14])
+            owners = owned_by.get(gtin_of(identifier))
             if owners and organisation_id not in owners:
                 problems.setdefault(index, []).append(
                     {
@@ -314,6 +334,34 @@ def _not_owned(events: list[Any], organisation_id: int | None) -> dict[int, list
                         ),
                     }
                 )
+    return problems
+
+
+EARLIEST, LATEST = 1900, 2999  # the years an event time may fall in (UTC)
+
+
+def _implausible_times(events: list[Any]) -> dict[int, list[dict[str, str]]]:
+    """The errors of event times outside the years 1900–2999 (UTC), by the event's index: valid
+    for the schema, but no databases' timestamp holds year 1, and no harvest is that old."""
+    problems: dict[int, list[dict[str, str]]] = {}
+    for index, event in enumerate(events):
+        if not isinstance(event, dict) or not isinstance(event.get("eventTime"), str):
+            continue
+        try:
+            year = _time(event).astimezone(datetime.UTC).year
+        except (ValueError, OverflowError):
+            year = 0
+        if not EARLIEST <= year <= LATEST:
+            problems.setdefault(index, []).append(
+                {
+                    "location": f"/epcisBody/eventList/{index}/eventTime",
+                    "code": "invalid_time",
+                    "message": str(
+                        _("The event time %(time)s is not between the years 1900 and 2999.")
+                        % {"time": event["eventTime"]}
+                    ),
+                }
+            )
     return problems
 
 
@@ -336,6 +384,8 @@ def capture(*, actor: Any, data: bytes, behaviour: str = "rollback") -> CaptureJ
     elif checked.document is not None and not checked.problems:
         events = events_of_xml(checked.document)  # the XSD required every time's zone offset
     foreign = _not_owned(events, scope.organisation_id) if scope.role == Role.ENTERPRISE else {}
+    for index, errors in _implausible_times(events).items():
+        foreign.setdefault(index, []).extend(errors)
     # An XML document is captured whole or not at all: its schema errors are located by line.
     if behaviour == "rollback" or checked.document is None or checked.kind == "xml":
         job.errors = [
@@ -471,7 +521,7 @@ def query(params: dict[str, str]) -> Page:
     if "EXISTS_errorDeclaration" in params:
         events = events.filter(error_declaration__isnull=False)
     per_page = params.get("perPage", "100")
-    if not per_page.isdigit() or not 1 <= int(per_page) <= MAX_PER_PAGE:
+    if not per_page.isdecimal() or not 1 <= int(per_page) <= MAX_PER_PAGE:
         errors.append(
             ErrorItem(
                 "invalid_number",
@@ -481,7 +531,7 @@ def query(params: dict[str, str]) -> Page:
         )
         per_page = "100"
     token = params.get("nextPageToken", "0")
-    offset = int(token) if token.isdigit() else 0
+    offset = int(token) if token.isdecimal() else 0
     if errors:
         return Page([], errors=errors)
     found = list(events.order_by("event_time", "id")[offset : offset + int(per_page) + 1])

@@ -47,11 +47,11 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     """Brands by level, products by county, industry and brand (public)."""
     products = Product.objects.select_related("county").prefetch_related("brands")
     county, industry, brand = (request.GET.get(k, "") for k in ("county", "industry", "brand"))
-    if county.isdigit():
+    if county.isdecimal():
         products = products.filter(county__code__startswith=county[:6])
     if industry in Industry.values:
         products = products.filter(industry=industry)
-    if brand.isdigit():
+    if brand.isdecimal():
         products = products.filter(brands__pk=int(brand))
     today = timezone.localdate()
     products = products.annotate(

@@ -25,7 +25,7 @@ Rules (the XML and JSON bindings of EPCIS 2.0 carry the same data model):
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from lxml import etree
@@ -60,8 +60,14 @@ def _short(value: str, prefix: str) -> str:
     return value[len(prefix) :] if value.startswith(prefix) else value
 
 
-def _number(text: str) -> int | float:
-    number = Decimal(text)
+def _number(text: str) -> int | float | str:
+    """A number as JSON writes it; a text that is not a finite number stays text."""
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return text
+    if not number.is_finite():
+        return text
     return int(number) if number == number.to_integral_value() and "." not in text else float(text)
 
 
@@ -82,7 +88,8 @@ def _attributes(element: Any) -> dict[str, Any]:
             )
             key = f"{prefix}:{qname.localname}" if prefix else qname.localname
         if key in NUMERIC:
-            found[key] = float(value)
+            number = _number(value.strip())
+            found[key] = float(number) if isinstance(number, int) else number
         elif key == "booleanValue":
             found[key] = value.strip() in {"true", "1"}
         else:
@@ -136,7 +143,8 @@ def _member(name: str, element: Any) -> Any:
                 if isinstance(part.tag, str):
                     local = etree.QName(part).localname
                     text = (part.text or "").strip()
-                    item[local] = _number(text) if local == "quantity" else text
+                    if text:  # an empty (nil) quantity is left out
+                        item[local] = _number(text) if local == "quantity" else text
             items.append(item)
         return items
     if name in PARTY_LISTS:

@@ -131,6 +131,11 @@ def test_an_error_declaration_marks_the_held_event() -> None:
     assert [e.event_id for e in query({"EXISTS_errorDeclaration": ""}).events] == [
         "urn:uuid:6f0b1e4c-0000-4000-8000-000000000001"
     ]
+    # declared in the same document as the event itself
+    Event.objects.all().delete()
+    both = capture(actor=None, data=_document([original, declared]))
+    assert (both.captured, both.repeated) == (2, 0)
+    assert Event.objects.get().error_declaration["reason"] == "incorrect_data"
 
 
 def test_queries_follow_the_rest_binding() -> None:
@@ -339,6 +344,20 @@ def test_only_a_products_producers_create_its_lots(users: dict[str, Any]) -> Non
     )
     assert capture(actor=other_user, data=_document(CHAIN[1:])).errors == []
     assert Event.objects.count() == 4
+    # the GTIN however written (13 digits here) names the same product
+    short = _event(
+        "ObjectEvent",
+        "2026-09-09T08:00:00+08:00",
+        action="ADD",
+        bizStep="commissioning",
+        quantityList=[{"epcClass": "https://id.gs1.org/01/9521234543220/10/L9"}],
+    )
+    assert [e["code"] for e in capture(actor=enterprise, data=_document([short])).errors] == [
+        "not_owner"
+    ]
+    # a product nobody produces yet binds no one
+    theirs.producers.clear()
+    assert capture(actor=enterprise, data=_document([short])).errors == []
 
 
 XML_DOCUMENTS = sorted(
@@ -434,3 +453,26 @@ def test_named_queries_follow_the_rest_binding(users: dict[str, Any], client_for
     )
     assert client.delete("/api/v1/epcis/queries/shipped-lots").status_code == 204
     assert client.get("/api/v1/epcis/queries/shipped-lots").status_code == 404
+
+
+def test_an_event_time_no_database_holds_is_refused() -> None:
+    ancient = _event("ObjectEvent", "0001-01-01T00:00:00+08:00", action="OBSERVE", epcList=[PALLET])
+    job = capture(actor=None, data=_document([CHAIN[0], ancient]), behaviour="proceed")
+    assert [(e["location"], e["code"]) for e in job.errors] == [
+        ("/epcisBody/eventList/1/eventTime", "invalid_time")
+    ]
+    assert (job.captured, Event.objects.count()) == (1, 1)
+    hot = _event(
+        "ObjectEvent",
+        "2026-09-04T12:00:00+08:00",
+        action="OBSERVE",
+        quantityList=[{"epcClass": LOT_B}],
+        sensorElementList=[
+            {"sensorReport": [{"type": "gs1:Temperature", "value": 1234567.0, "uom": "CEL"}]}
+        ],
+    )
+    Product.objects.create(
+        name="测试（测试数据）", gtin="09521234543220", max_celsius=8, source="测试"
+    )
+    assert capture(actor=None, data=_document([hot])).success is True  # not a reading: no alert
+    assert ColdChainAlert.objects.count() == 0
