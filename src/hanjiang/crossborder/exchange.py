@@ -17,7 +17,9 @@ Rules:
   customs' own comparison, which is not published;
 - a receipt moves a document forward only: 2 → 3/4 → 120 → 300/500 → 399 → 800 → 899, or to 100
   (rejected) from any state before release; an older status arriving late is recorded, not
-  applied.
+  applied; a rejected document moves again only once it is declared anew;
+- receipts of messages without records of their own move the message's customs status the same
+  way; an approved cancellation or return (399) changes its inventory once.
 """
 
 from __future__ import annotations
@@ -401,38 +403,54 @@ def _answered(request: str, guid: str) -> Message | None:
 
 
 def _forward(current: str, status: str) -> bool:
-    """Forward only; a rejection (100) from any state before release."""
+    """Forward only; a rejection (100) from any state before release, and none after it: a
+    rejected document moves again only when it is declared anew."""
+    if current == CustomsStatus.REJECTED:
+        return False
     if status == CustomsStatus.REJECTED:
         return current not in {"800", "899"}
     return RANK.get(status, -1) > RANK.get(current, -1)
 
 
-def _inventory_of(code: str, found: Fields) -> Any:
-    """The inventory a cancellation or a return (or its receipt) names."""
-    if code in {"604", "606", "214"}:
-        return ExportInventory.objects.filter(invt_no=_text(found, "invtNo")).first()
-    return Inventory.objects.filter(
-        ebp_code=_text(found, "ebpCode"),
-        ebc_code=_text(found, "ebcCode"),
-        invt_no=_text(found, "invtNo"),
-    ).first()
+def _request_head(request: Message, guid: str) -> etree._Element | None:
+    """The head (InvtCancel, InvtRefundHead …) of the document `guid` in the request message."""
+    root = etree.fromstring(request.content.encode("utf-8"), _parser())
+    for element in root.iterfind(f".//{PREFIX}guid"):
+        if (element.text or "").strip() == guid and element.getparent() is not None:
+            return element.getparent()
+    return None
 
 
 def _approved(code: str, found: Fields, request: Message) -> None:
     """What an approved cancellation (624, 606) or return (626) does to its inventory: a
-    cancelled inventory leaves the statistics; returned quantities are deducted from its items."""
-    inventory = _inventory_of(code, found)
+    cancelled inventory leaves the statistics; the returned quantities of that return's lines
+    are deducted from its items. The inventory is the one the request named (its order), the
+    lines those of the answered return only."""
+    head_element = _request_head(request, _text(found, "guid"))
+    if head_element is None:
+        return
+    head = Fields(head_element)
+    inventory: Any
+    if code == "606":
+        inventory = ExportInventory.objects.filter(
+            invt_no=_text(head, "invtNo") or _text(found, "invtNo")
+        ).first()
+    else:
+        inventory = declared_inventory(
+            _text(head, "ebpCode"), _text(head, "ebcCode"), _text(head, "orderNo")
+        )
     if inventory is None:
         return
     if code in {"624", "606"}:
         inventory.cancelled = True
         inventory.save(update_fields=["cancelled", "updated_at"])
         return
-    root = etree.fromstring(request.content.encode("utf-8"), _parser())
     items = {item.gnum: item for item in inventory.items.all()}
-    for row in root.iterfind(f".//{PREFIX}InvtRefundList"):
+    block = head_element.getparent()
+    for row in block.iterchildren(f"{PREFIX}InvtRefundList") if block is not None else []:
         line = Fields(row)
-        item = items.get(int(_text(line, "gnum") or 0))
+        gnum = _text(line, "gnum")
+        item = items.get(int(gnum)) if gnum.isdecimal() else None
         if item is not None:
             item.returned_qty = min(item.qty, item.returned_qty + Decimal(_text(line, "qty") or 0))
             item.save(update_fields=["returned_qty"])

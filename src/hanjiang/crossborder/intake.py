@@ -23,6 +23,7 @@ Rules (after the message checks of `messages` and `rules`):
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -41,6 +42,7 @@ from hanjiang.crossborder import tax
 from hanjiang.crossborder.messages import NS, Checked, Problem, check, path_of
 from hanjiang.crossborder.models import (
     Channel,
+    CustomsStatus,
     DeclaredGuid,
     ExportInventory,
     ExportInventoryItem,
@@ -429,6 +431,19 @@ def _review_cancellation(intake: Intake, root: etree._Element, problems: list[Pr
                 )
             )
             continue
+        parties = {inventory.ebp_code, inventory.ebc_code, inventory.agent_code}
+        if not parties & set(intake.sender.codes):
+            problems.append(
+                _problem(
+                    "not_a_party",
+                    element,
+                    _(
+                        "Only the inventory's platform, enterprise or declaring agent may cancel "
+                        "it or declare its return."
+                    ),
+                )
+            )
+            continue
         if inventory.invt_no and _text(head, "invtNo") != inventory.invt_no:
             problems.append(
                 _problem(
@@ -441,10 +456,16 @@ def _review_cancellation(intake: Intake, root: etree._Element, problems: list[Pr
         if not refund:
             continue
         items = {item.gnum: item for item in inventory.items.all()}
-        for row in root.iterfind(f".//{PREFIX}InvtRefundList"):
+        asked: dict[int, Decimal] = defaultdict(Decimal)  # quantity returned by item, this return
+        # the lines of this return only: a message may carry several
+        block = element.getparent()
+        for row in block.iterchildren(f"{PREFIX}InvtRefundList") if block is not None else []:
             line = Fields(row)
             gnum, qty = _text(line, "gnum"), Decimal(_text(line, "qty") or "0")
             item = items.get(int(gnum)) if gnum.isdecimal() else None
+            if item is not None:
+                asked[item.gnum] += qty
+                qty = asked[item.gnum]
             if item is None:
                 problems.append(
                     _problem(
@@ -458,7 +479,10 @@ def _review_cancellation(intake: Intake, root: etree._Element, problems: list[Pr
                     _problem(
                         "return_exceeds",
                         line["qty"],
-                        _("Item %(gnum)s returns %(qty)s; at most %(left)s are left to return.")
+                        _(
+                            "Item %(gnum)s returns %(qty)s in all; at most %(left)s are left "
+                            "to return."
+                        )
                         % {
                             "gnum": gnum,
                             "qty": qty,
@@ -534,6 +558,8 @@ def _upsert(model: Any, key: dict[str, str], head: Fields, message: Message) -> 
     app_type = _text(head, "appType")
     document = model.objects.filter(**key, withdrawn=False).first() if app_type != "1" else None
     document = document or model(**key)
+    if document.pk is not None:  # declared anew: customs answers the new declaration
+        document.status, document.status_info = CustomsStatus.DECLARING, ""
     document.message = message
     document.guid = _text(head, "guid")
     document.app_type = app_type

@@ -196,3 +196,79 @@ def test_official_receipts_without_their_request_are_recorded_unmatched() -> Non
     assert [m.message_type for m in recorded] == [f"CEB{code}Message" for code in codes]
     assert {p["code"] for m in recorded for p in m.problems} == {"unmatched"}
     assert {m.status for m in recorded} == {"refused"}
+
+
+def test_only_the_parties_return_once_and_a_rejection_stays(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes], signer: Any
+) -> None:
+    from hanjiang.accounts.models import Role
+    from hanjiang.crossborder.intake import messages_receive
+    from hanjiang.crossborder.models import Filing, FilingStatus
+    from hanjiang.registry.tests.factories import OrganisationFactory, UserFactory
+
+    _declare_trade(trade_parties, trade_messages)
+    declare(list(Message.objects.order_by("received_at", "id")))
+    inventory = Inventory.objects.get()
+    stranger = OrganisationFactory(name="无关代理（测试数据）")
+    Filing.objects.create(
+        organisation=stranger,
+        customs_code="4206960009",
+        dxp_id="DXPENT0000000009",
+        roles=["agent"],
+        modes=["9610"],
+        status=FilingStatus.APPROVED,
+    )
+    outsider = UserFactory(username="outsider", role=Role.ENTERPRISE, organisation=stranger)
+    foreign = _request("623", signer, inventory.invt_no).replace(
+        b"<ceb:copCode>4206960002<", b"<ceb:copCode>4206960009<"
+    )
+    (refused,) = messages_receive(actor=outsider, files=[("c.xml", sign(foreign, signer))])
+    assert [p.code for p in refused.checked.errors] == ["not_a_party"]
+
+    agent = trade_parties["4206960002"]["user"]
+    second_line = (
+        "<ceb:InvtRefundList><ceb:gnum>1</ceb:gnum><ceb:gcode>0402100000</ceb:gcode>"
+        "<ceb:gname>测试奶粉</ceb:gname><ceb:qty>2</ceb:qty><ceb:unit>122</ceb:unit>"
+        "</ceb:InvtRefundList>"
+    ).encode()
+    closing = "\t\t</ceb:InvtRefundList>"
+    twice = _request(
+        "625", signer, inventory.invt_no, **{closing: closing.encode() + b"\n\t\t" + second_line}
+    )
+    (over,) = messages_receive(actor=agent, files=[("r.xml", twice)])
+    assert [p.code for p in over.checked.errors] == ["return_exceeds"]  # 1 + 2 of 2 tins
+
+    (refund,) = messages_receive(
+        actor=agent, files=[("r1.xml", _request("625", signer, inventory.invt_no))]
+    )
+    sent = Simulator().send(
+        wrap(
+            refund.message.content.encode(),
+            sender_id="x",
+            message_type="CEB625Message",
+            cop_msg_id="r",
+        )
+    )
+    approved = [r for r in sent if b">399<" in r]
+    rejected = [r.replace(b">399<", b">100<") for r in approved]
+    receipts_ingest(approved + rejected + approved)
+    assert [item.returned_qty for item in inventory.items.order_by("gnum")] == [
+        Decimal(1),
+        Decimal(0),
+    ]
+    refund.message.refresh_from_db()
+    # approved, then rejected: the return's effect was applied once and is not undone
+    assert refund.message.customs_status == "100"
+    # a rejected document does not come back with a later receipt
+    order = Order.objects.get()
+    late = [
+        r.replace(b">120<", b">100<")
+        for r in Simulator().send(
+            wrap(trade_messages["311"], sender_id="x", message_type="CEB311Message", cop_msg_id="o")
+        )
+    ]
+    Order.objects.filter(pk=order.pk).update(status="2")
+    receipts_ingest(late)
+    assert Order.objects.get().status == "100"
+    receipts_ingest([r.replace(b">100<", b">120<") for r in late])
+    assert Order.objects.get().status == "100"
