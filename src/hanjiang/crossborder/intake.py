@@ -39,7 +39,7 @@ from hanjiang.core.bulk import insert_rows
 from hanjiang.core.errors import PermissionDeniedError
 from hanjiang.core.personal import digest, encrypt
 from hanjiang.crossborder import tax
-from hanjiang.crossborder.messages import NS, Checked, Problem, check, path_of
+from hanjiang.crossborder.messages import NS, Checked, Problem, _parser, check, path_of
 from hanjiang.crossborder.models import (
     Channel,
     CustomsStatus,
@@ -411,6 +411,28 @@ def _review_export_inventory(intake: Intake, root: etree._Element, problems: lis
         intake.declared(head, key, exists, problems)
 
 
+def _pending_returns(inventory: Inventory) -> defaultdict[int, Decimal]:
+    """The quantities, by item, of the accepted returns of an inventory that customs has neither
+    approved (399 and on) nor rejected yet."""
+    pending: defaultdict[int, Decimal] = defaultdict(Decimal)
+    for message in Message.objects.filter(
+        message_type="CEB625Message", status=MessageStatus.ACCEPTED
+    ).exclude(customs_status__in=["100", "399", "800", "899"]):
+        root = etree.fromstring(message.content.encode("utf-8"), _parser())
+        for element in root.iterfind(f".//{PREFIX}InvtRefundHead"):
+            head = Fields(element)
+            key = (_text(head, "ebpCode"), _text(head, "ebcCode"), _text(head, "orderNo"))
+            block = element.getparent()
+            if key != (inventory.ebp_code, inventory.ebc_code, inventory.order_no) or block is None:
+                continue
+            for row in block.iterchildren(f"{PREFIX}InvtRefundList"):
+                line = Fields(row)
+                gnum = _text(line, "gnum")
+                if gnum.isdecimal():
+                    pending[int(gnum)] += Decimal(_text(line, "qty") or "0")
+    return pending
+
+
 def _review_cancellation(intake: Intake, root: etree._Element, problems: list[Problem]) -> None:
     """A cancellation (623) or a return (625) names a declared inventory of the sender's
     parties; a return's items are items of that inventory, each returning at most what is left."""
@@ -456,7 +478,8 @@ def _review_cancellation(intake: Intake, root: etree._Element, problems: list[Pr
         if not refund:
             continue
         items = {item.gnum: item for item in inventory.items.all()}
-        asked: dict[int, Decimal] = defaultdict(Decimal)  # quantity returned by item, this return
+        # quantity returned by item: returns declared and not yet decided, then this return
+        asked: dict[int, Decimal] = _pending_returns(inventory)
         # the lines of this return only: a message may carry several
         block = element.getparent()
         for row in block.iterchildren(f"{PREFIX}InvtRefundList") if block is not None else []:

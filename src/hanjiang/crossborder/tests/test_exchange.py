@@ -241,6 +241,22 @@ def test_only_the_parties_return_once_and_a_rejection_stays(
     (refund,) = messages_receive(
         actor=agent, files=[("r1.xml", _request("625", signer, inventory.invt_no))]
     )
+    # one tin is being returned, not yet decided: two more cannot be
+    (more,) = messages_receive(
+        actor=agent,
+        files=[
+            (
+                "r2.xml",
+                _request(
+                    "625",
+                    signer,
+                    inventory.invt_no,
+                    **{"<ceb:qty>1<": b"<ceb:qty>2<", "1F02": b"1F04"},
+                ),
+            )
+        ],
+    )
+    assert [p.code for p in more.checked.errors] == ["return_exceeds"]
     sent = Simulator().send(
         wrap(
             refund.message.content.encode(),
