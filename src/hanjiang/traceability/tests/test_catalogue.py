@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import re
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 
@@ -200,6 +202,8 @@ def test_a_producer_registers_a_product_and_a_lot_and_the_code_opens_the_trace(
         },
     )
     page = client.get("/catalogue/producer/")
+    ids = Counter(re.findall(r'\bid="([^"]+)"', page.content.decode()))
+    assert [name for name, count in ids.items() if count > 1] == []
     assert page.context["rows"][0]["lots"] == [
         ("https://id.gs1.org/01/09521234543213/10/NZ2026-01", "NZ2026-01")
     ]
