@@ -3,30 +3,42 @@ specification describes them (C14N 2001, one reference to the whole document wit
 enveloped-signature transform, `KeyInfo` with `KeyName` and the X.509 certificate).
 
 Rules:
-- a `Signer` names its signature and digest methods and signs bytes; `RsaSha1Signer` (RSA
-  PKCS#1 v1.5 over SHA-1, `xmldsig#rsa-sha1` and `xmldsig#sha1`) works out of the box; an SM2/SM3
-  signer (`chinaport.gov.cn/2022/04/xmldsig#sm2-sm3`) fits the same interface, its keys being held
-  in the enterprise's customs-issued device;
-- the digest is taken over the canonical form of the message without its `ds:Signature`; the
-  signature over the canonical form of `SignedInfo` in place;
+- a `Signer` names its signature and digest methods and signs bytes; two work out of the box:
+  `RsaSha1Signer` (RSA PKCS#1 v1.5 over SHA-1, `xmldsig#rsa-sha1` and `xmldsig#sha1`, the legacy
+  methods) and `Sm2Sm3Signer` (SM2 signature with SM3, `chinaport.gov.cn/2022/04/xmldsig#sm2-sm3`
+  and `#sm3`, for a key held in software); a key held in the enterprise's customs-issued device
+  signs behind the same interface;
+- SM2 follows GB/T 32918.2 with the default signer id `1234567812345678` of GM/T 0009, the value
+  DER-encoded as GM/T 0009 defines it (`SEQUENCE {r, s}`) — the encoding the customs exchange
+  expects is not in the public sources;
+- the digest is taken over the canonical form of the message without its `ds:Signature`, with the
+  method `DigestMethod` names; the signature over the canonical form of `SignedInfo` in place;
 - the signature goes last, except that in export messages it goes before `ExtendMessage` (the
   schemas' orders);
-- verification recomputes the digest and checks the signature with the certificate's public key;
-  the certificate's chain of trust is not checked here (the exchange does that).
+- verification recomputes the digest and checks the signature with the certificate's public key,
+  for both pairs of methods; a method it does not know is a warning; the certificate's chain of
+  trust is not checked here (the exchange does that).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
+from tongsuopy.crypto import hashes as sm_hashes
+from tongsuopy.crypto import serialization as sm_serialization
+from tongsuopy.crypto.asymciphers import ec as sm_ec
+from tongsuopy.crypto.exceptions import InvalidSignature as SmInvalidSignature
+from tongsuopy.crypto.exceptions import UnsupportedAlgorithm as SmUnsupportedAlgorithm
 
 from hanjiang.crossborder.messages import NS, Problem, direction_of, path_of
 
@@ -35,6 +47,9 @@ C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 RSA_SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
 SHA1 = "http://www.w3.org/2000/09/xmldsig#sha1"
+SM2_SM3 = "http://www.chinaport.gov.cn/2022/04/xmldsig#sm2-sm3"
+SM3 = "http://www.chinaport.gov.cn/2022/04/xmldsig#sm3"
+SM2_CURVE = "1.2.156.10197.1.301"  # the SM2 curve's object identifier
 
 
 class Signer(Protocol):
@@ -64,10 +79,97 @@ class RsaSha1Signer:
         self.key_name = format(certificate.serial_number, "x")
 
     def digest(self, data: bytes) -> bytes:
-        return hashlib.sha1(data).digest()  # noqa: S324 - the customs' legacy method
+        return _sha1(data)
 
     def sign(self, data: bytes) -> bytes:
         return self.key.sign(data, padding.PKCS1v15(), hashes.SHA1())  # noqa: S303
+
+
+class Sm2Sm3Signer:
+    """SM2 with SM3, a private key (PEM, PKCS#8 or SEC 1) and its X.509 certificate (PEM)."""
+
+    signature_method = SM2_SM3
+    digest_method = SM3
+
+    def __init__(self, private_key_pem: bytes, certificate_pem: bytes) -> None:
+        try:
+            key = sm_serialization.load_pem_private_key(private_key_pem, password=None)
+        except (ValueError, TypeError, SmUnsupportedAlgorithm):
+            key = None
+        if not isinstance(key, sm_ec.EllipticCurvePrivateKey) or key.curve.name != "SM2":
+            raise ValueError("An SM2 private key is needed.")
+        self.key = key
+        certificate = x509.load_pem_x509_certificate(certificate_pem)
+        self.certificate_der = certificate.public_bytes(serialization.Encoding.DER)
+        self.key_name = format(certificate.serial_number, "x")
+        try:
+            public_key = _public_der(_sm2_public_key(self.certificate_der))
+        except ValueError:
+            public_key = b""
+        if public_key != _public_der(key.public_key()):
+            raise ValueError("The certificate is not the private key's.")
+
+    def digest(self, data: bytes) -> bytes:
+        return _sm3(data)
+
+    def sign(self, data: bytes) -> bytes:
+        return bytes(self.key.sign(data, sm_ec.ECDSA(sm_hashes.SM3())))
+
+
+def _sha1(data: bytes) -> bytes:
+    return hashlib.sha1(data).digest()  # noqa: S324 - the customs' legacy method
+
+
+def _sm3(data: bytes) -> bytes:
+    digest = hashes.Hash(hashes.SM3())
+    digest.update(data)
+    return digest.finalize()
+
+
+def _public_der(key: Any) -> bytes:
+    return bytes(
+        key.public_bytes(
+            sm_serialization.Encoding.DER, sm_serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+
+
+def _sm2_public_key(certificate_der: bytes) -> Any:
+    """The SM2 public key of a certificate (the `cryptography` package does not read SM2 keys)."""
+    info = asn1_x509.Certificate.load(certificate_der).public_key
+    if info.algorithm != "ec" or info.curve != ("named", SM2_CURVE):
+        raise ValueError("not an SM2 key")
+    key = sm_serialization.load_der_public_key(info.dump())
+    if not isinstance(key, sm_ec.EllipticCurvePublicKey):
+        raise ValueError("not an SM2 key")
+    return key
+
+
+def _rsa_sha1_verifies(certificate_der: bytes, value: bytes, data: bytes) -> bool:
+    public_key = x509.load_der_x509_certificate(certificate_der).public_key()
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        return False
+    try:
+        public_key.verify(value, data, padding.PKCS1v15(), hashes.SHA1())  # noqa: S303
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _sm2_sm3_verifies(certificate_der: bytes, value: bytes, data: bytes) -> bool:
+    try:
+        _sm2_public_key(certificate_der).verify(value, data, sm_ec.ECDSA(sm_hashes.SM3()))
+    except SmInvalidSignature:
+        return False
+    return True
+
+
+# Signature methods and digest methods verified here.
+SIGNATURES: dict[str, Callable[[bytes, bytes, bytes], bool]] = {
+    RSA_SHA1: _rsa_sha1_verifies,
+    SM2_SM3: _sm2_sm3_verifies,
+}
+DIGESTS: dict[str, Callable[[bytes], bytes]] = {SHA1: _sha1, SM3: _sm3}
 
 
 def _ds(name: str) -> str:
@@ -133,25 +235,35 @@ def verify(root: etree._Element) -> list[Problem]:
     signature = root.find(_ds("Signature"))
     if signature is None:
         return []
+    signed_info = signature.find(_ds("SignedInfo"))
     method = signature.find(f"{_ds('SignedInfo')}/{_ds('SignatureMethod')}")
-    algorithm = method.get("Algorithm") if method is not None else ""
-    if algorithm != RSA_SHA1:
-        return [
-            Problem(
-                "signature_method",
-                path_of(method if method is not None else signature),
-                _("The signature method %(method)s cannot be verified here.")
-                % {"method": algorithm},
-                "platform",
-                "warning",
-            )
-        ]
+    digest_method = signature.find(f".//{_ds('DigestMethod')}")
+    for element, known in ((method, SIGNATURES), (digest_method, DIGESTS)):
+        algorithm = element.get("Algorithm", "") if element is not None else ""
+        if element is not None and algorithm not in known:
+            return [
+                Problem(
+                    "signature_method",
+                    path_of(element),
+                    _("The signature method %(method)s cannot be verified here.")
+                    % {"method": algorithm},
+                    "platform",
+                    "warning",
+                )
+            ]
     digest_element = signature.find(f".//{_ds('DigestValue')}")
     value_element = signature.find(_ds("SignatureValue"))
     certificate_element = signature.find(f".//{_ds('X509Certificate')}")
-    signed_info = signature.find(_ds("SignedInfo"))
     if any(
-        item is None for item in (digest_element, value_element, certificate_element, signed_info)
+        item is None
+        for item in (
+            method,
+            digest_method,
+            digest_element,
+            value_element,
+            certificate_element,
+            signed_info,
+        )
     ):
         return [
             Problem(
@@ -161,11 +273,11 @@ def verify(root: etree._Element) -> list[Problem]:
                 "platform",
             )
         ]
+    assert method is not None and digest_method is not None  # noqa: S101
     assert digest_element is not None and value_element is not None  # noqa: S101
     assert certificate_element is not None and signed_info is not None  # noqa: S101
-    digest_value = base64.b64encode(
-        hashlib.sha1(_c14n(_without_signature(root))).digest()  # noqa: S324
-    ).decode("ascii")
+    digest = DIGESTS[digest_method.get("Algorithm", "")]
+    digest_value = base64.b64encode(digest(_c14n(_without_signature(root)))).decode("ascii")
     if digest_value != (digest_element.text or "").strip():
         return [
             Problem(
@@ -176,19 +288,14 @@ def verify(root: etree._Element) -> list[Problem]:
             )
         ]
     try:
-        certificate = x509.load_der_x509_certificate(
-            base64.b64decode("".join((certificate_element.text or "").split()))
-        )
-        public_key = certificate.public_key()
-        if not isinstance(public_key, rsa.RSAPublicKey):
-            raise ValueError("not RSA")
-        public_key.verify(
+        verifies = SIGNATURES[method.get("Algorithm", "")](
+            base64.b64decode("".join((certificate_element.text or "").split())),
             base64.b64decode("".join((value_element.text or "").split())),
             _c14n(signed_info),
-            padding.PKCS1v15(),
-            hashes.SHA1(),  # noqa: S303
         )
-    except (InvalidSignature, ValueError):
+    except (ValueError, UnsupportedAlgorithm):  # not a certificate, not Base64, another key
+        verifies = False
+    if not verifies:
         return [
             Problem(
                 "signature_invalid",

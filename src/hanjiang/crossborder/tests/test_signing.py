@@ -1,0 +1,117 @@
+"""Signatures: SM2 with SM3 and RSA with SHA-1 behind one interface, checked against OpenSSL.
+
+`data/sm2/` holds a test key and its self-signed certificate made with OpenSSL 3
+(`openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:SM2`, `openssl req -x509 -sm3`), and
+the synthetic order signed by this module's `sign` with its signature value then replaced by one
+OpenSSL computed (`openssl pkeyutl -sign -rawin -digest sm3 -pkeyopt distid:1234567812345678`).
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import pytest
+from asn1crypto.algos import DSASignature
+from cryptography.hazmat.primitives import serialization
+from lxml import etree
+
+from hanjiang.crossborder.messages import check
+from hanjiang.crossborder.signing import DS, SM2_SM3, SM3, Sm2Sm3Signer, sign
+
+DATA = Path(__file__).resolve().parent / "data"
+ORDER = (DATA / "CEB311-synthetic.xml").read_bytes()
+KEY = (DATA / "sm2" / "test-key.pem").read_bytes()
+CERTIFICATE = (DATA / "sm2" / "test-certificate.pem").read_bytes()
+SIGNATURE = "/ceb:CEB311Message/ds:Signature"
+
+
+@pytest.fixture(scope="module")
+def sm2_signer() -> Sm2Sm3Signer:
+    return Sm2Sm3Signer(KEY, CERTIFICATE)
+
+
+def _ds(root: etree._Element, path: str) -> etree._Element:
+    found = root.find("/".join(f"{{{DS}}}{step}" for step in path.split("/")))
+    assert found is not None
+    return found
+
+
+def _problems(data: bytes) -> list[tuple[str, str, str]]:
+    return [(p.severity, p.code, p.path) for p in check(data).problems]
+
+
+def test_an_sm2_signature_verifies_and_names_the_chinaport_methods(
+    sm2_signer: Sm2Sm3Signer,
+) -> None:
+    signed = sign(ORDER, sm2_signer)
+    assert _problems(signed) == []
+    root = etree.fromstring(signed)
+    assert _ds(root, "Signature/SignedInfo/SignatureMethod").get("Algorithm") == SM2_SM3
+    assert _ds(root, "Signature/SignedInfo/Reference/DigestMethod").get("Algorithm") == SM3
+    assert len(base64.b64decode(_ds(root, "Signature/SignedInfo/Reference/DigestValue").text)) == 32
+    assert _ds(root, "Signature/KeyInfo/KeyName").text == "5678"
+    value = base64.b64decode(_ds(root, "Signature/SignatureValue").text)
+    parsed = DSASignature.load(value)  # GM/T 0009: SEQUENCE {r INTEGER, s INTEGER}
+    assert parsed.dump() == value
+    assert parsed["r"].native > 0 and parsed["s"].native > 0
+
+
+def test_a_signature_openssl_computed_verifies() -> None:
+    assert _problems((DATA / "sm2" / "CEB311-signed-by-openssl.xml").read_bytes()) == []
+
+
+def test_changed_messages_and_signatures_are_refused(sm2_signer: Sm2Sm3Signer, signer: Any) -> None:
+    signed = sign(ORDER, sm2_signer)
+    changed = signed.replace(b"<ceb:buyerName>", b"<ceb:buyerName>X", 1)
+    assert _problems(changed) == [
+        ("error", "signature_invalid", f"{SIGNATURE}/ds:SignedInfo/ds:Reference/ds:DigestValue")
+    ]
+    root = etree.fromstring(signed)
+    value = _ds(root, "Signature/SignatureValue")
+    other = sign(ORDER.replace(b"<ceb:note>", b"<ceb:note>X", 1), sm2_signer)
+    value.text = _ds(etree.fromstring(other), "Signature/SignatureValue").text
+    assert _problems(etree.tostring(root)) == [
+        ("error", "signature_invalid", f"{SIGNATURE}/ds:SignatureValue")
+    ]
+    # An SM2 signature method with an RSA certificate: the value cannot verify.
+    root = etree.fromstring(signed)
+    rsa_signed = etree.fromstring(sign(ORDER, signer))
+    _ds(root, "Signature/KeyInfo/X509Data/X509Certificate").text = _ds(
+        rsa_signed, "Signature/KeyInfo/X509Data/X509Certificate"
+    ).text
+    assert _problems(etree.tostring(root)) == [
+        ("error", "signature_invalid", f"{SIGNATURE}/ds:SignatureValue")
+    ]
+    # Base64, but not a certificate.
+    _ds(root, "Signature/KeyInfo/X509Data/X509Certificate").text = "AAAA"
+    assert _problems(etree.tostring(root)) == [
+        ("error", "signature_invalid", f"{SIGNATURE}/ds:SignatureValue")
+    ]
+
+
+def test_a_method_not_known_here_is_a_warning(sm2_signer: Sm2Sm3Signer) -> None:
+    signed = sign(ORDER, sm2_signer).replace(
+        SM2_SM3.encode(), b"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+    )
+    assert _problems(signed) == [
+        ("warning", "signature_method", f"{SIGNATURE}/ds:SignedInfo/ds:SignatureMethod")
+    ]
+
+
+def test_the_signer_takes_only_an_sm2_key_with_its_own_certificate(signer: Any) -> None:
+    rsa_certificate = b"-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n" % (
+        base64.encodebytes(signer.certificate_der).strip()
+    )
+    with pytest.raises(ValueError, match="not the private key's"):
+        Sm2Sm3Signer(KEY, rsa_certificate)
+    with pytest.raises(ValueError, match="SM2 private key"):
+        Sm2Sm3Signer(
+            signer.key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            ),
+            CERTIFICATE,
+        )
