@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -124,6 +124,7 @@ class Intake:
         self.rates: dict[str, tuple[Decimal, Decimal]] = {}
         self.accepted_guids: set[str] | None = None  # of the batch, when looked up together
         self.held: dict[Any, set[tuple[str, ...]]] = {}  # model → keys of its live documents
+        self.rows = RowCache()  # items read for the review, read again for storing
 
     def prefetch(self, batch: Sequence[Checked]) -> None:
         """Look up, in a few queries for the whole batch, what `review` asks of the records for
@@ -190,7 +191,7 @@ class Intake:
                 Decimal(found.get("qty") or "0"),
                 Decimal(found.get("totalPrice") or "0"),
             )
-            for found in item_rows(block, "OrderList", ("itemNo", "qty", "totalPrice"))
+            for found in self.rows.get(block, "OrderList", ORDER_ITEMS.values())
         ]
         in_batch = self.spent.get((buyer, day.year), Decimal(0))
         if (buyer, day.year) not in self.totals:
@@ -576,52 +577,104 @@ def _secret(target: Any, field_name: str, value: str) -> None:
     setattr(target, f"{field_name}_digest", digest(value))
 
 
-def _upsert(model: Any, key: dict[str, str], head: Fields, message: Message) -> Any:
-    """The document of `key` to fill: a new one (appType 1), or the one declared (2, 3)."""
-    app_type = _text(head, "appType")
-    document = model.objects.filter(**key, withdrawn=False).first() if app_type != "1" else None
-    document = document or model(**key)
-    if document.pk is not None:  # declared anew: customs answers the new declaration
-        document.status, document.status_info = CustomsStatus.DECLARING, ""
-    document.message = message
-    document.guid = _text(head, "guid")
-    document.app_type = app_type
-    document.order_no = _text(head, "orderNo")
-    document.withdrawn = app_type == "3"
-    return document
+class RowCache:
+    """The items of a batch's blocks, read once for the review and the storing."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[etree._Element, str, tuple[str, ...]], list[dict[str, str]]] = {}
+
+    def get(
+        self, block: etree._Element, list_name: str, names: Iterable[str]
+    ) -> list[dict[str, str]]:
+        key = (block, list_name, tuple(names))
+        if key not in self.rows:
+            self.rows[key] = item_rows(block, list_name, key[2])
+        return self.rows[key]
+
+
+class Writer:
+    """The documents of one batch, written together once the batch is accepted: each model's new
+    documents in one statement, the items of every document of a kind in one statement, changed
+    documents one by one (their items replaced). A document declared and changed within the same
+    batch is one document."""
+
+    def __init__(self, rows: RowCache) -> None:
+        self.rows = rows
+        self.documents: dict[tuple[Any, tuple[str, ...]], Any] = {}
+        self.items: dict[int, tuple[Any, Any, tuple[str, ...], list[list[Any]]]] = {}
+
+    def document(self, model: Any, key: dict[str, str], head: Fields, message: Message) -> Any:
+        """The document of `key` to fill: a new one (appType 1), or the one declared (2, 3) —
+        earlier in the batch or stored."""
+        app_type = _text(head, "appType")
+        known = (model, tuple(key.values()))
+        document = self.documents.get(known)
+        if document is None and app_type != "1":
+            document = model.objects.filter(**key, withdrawn=False).first()
+        document = document or model(**key)
+        if document.pk is not None:  # declared anew: customs answers the new declaration
+            document.status, document.status_info = CustomsStatus.DECLARING, ""
+        document.message = message
+        document.guid = _text(head, "guid")
+        document.app_type = app_type
+        document.order_no = _text(head, "orderNo")
+        document.withdrawn = app_type == "3"
+        self.documents[known] = document
+        return document
+
+    def replace_items(
+        self, model: Any, parent: Any, block: etree._Element, list_name: str, fields: dict[str, str]
+    ) -> None:
+        """The document's items are the block's `list_name` elements: {attribute: element},
+        amounts as decimals, `gnum` as a number."""
+        rows = []
+        names = list(fields.values())
+        for found in self.rows.get(block, list_name, names):
+            row: list[Any] = [int(found["gnum"])]
+            for name in names:
+                value = found.get(name, "")
+                row.append(Decimal(value or "0") if name in AMOUNTS else value)
+            rows.append(row)
+        self.items[id(parent)] = (model, parent, ("gnum", *fields), rows)
+
+    def write(self) -> None:
+        by_model: dict[Any, list[Any]] = defaultdict(list)
+        for (model, _key), document in self.documents.items():
+            by_model[model].append(document)
+        changed = {id(document) for document in self.documents.values() if document.pk is not None}
+        for model, documents in by_model.items():
+            model.objects.bulk_create([document for document in documents if document.pk is None])
+            for document in documents:
+                if id(document) in changed:
+                    document.save()
+        by_item_model: dict[tuple[Any, tuple[str, ...]], list[list[Any]]] = defaultdict(list)
+        for model, parent, columns, rows in self.items.values():
+            if id(parent) in changed:  # a change replaces the items of the document it changes
+                model.objects.filter(**{OWNER[model]: parent}).delete()
+            owner = parent.pk
+            by_item_model[(model, columns)] += [[owner, *row] for row in rows]
+        for (model, columns), rows in by_item_model.items():
+            insert_rows(model, [OWNER[model], *columns], rows)
 
 
 AMOUNTS = {"qty", "price", "totalPrice"}
-
-
-def _items(
-    model: Any, parent: Any, block: etree._Element, list_name: str, fields: dict[str, str]
-) -> None:
-    """Replace the document's items by the block's `list_name` elements: {attribute: element},
-    amounts as decimals, `gnum` as a number. Written in one statement (an order carries up to 99
-    items), not item by item."""
-    owner = "order" if model is OrderItem else "inventory"
-    if parent.app_type != "1":  # a change replaces the items of the document it changes
-        parent.items.all().delete()
-    rows = []
-    names = list(fields.values())
-    for found in item_rows(block, list_name, names):
-        row: list[Any] = [parent.pk, int(found["gnum"])]
-        for name in names:
-            value = found.get(name, "")
-            row.append(Decimal(value or "0") if name in AMOUNTS else value)
-        rows.append(row)
-    insert_rows(model, [owner, "gnum", *fields], rows)
+OWNER = {OrderItem: "order", InventoryItem: "inventory", ExportInventoryItem: "inventory"}
 
 
 ITEM_COMMON = {"qty": "qty", "price": "price", "total_price": "totalPrice"}
+ORDER_ITEMS = ITEM_COMMON | {
+    "item_no": "itemNo",
+    "item_name": "itemName",
+    "unit": "unit",
+    "country": "country",
+}
 
 
-def _store_orders(root: etree._Element, message: Message) -> list[Any]:
+def _store_orders(writer: Writer, root: etree._Element, message: Message) -> list[Any]:
     stored = []
     for block in _children(root, "Order"):
         head = Fields(block.find(f"{PREFIX}OrderHead"))
-        order = _upsert(
+        order = writer.document(
             Order,
             {"ebp_code": _text(head, "ebpCode"), "order_no": _text(head, "orderNo")},
             head,
@@ -646,24 +699,22 @@ def _store_orders(root: etree._Element, message: Message) -> list[Any]:
         order.consignee = _text(head, "consignee")
         order.consignee_address = _text(head, "consigneeAddress")
         order.declared_on = _day(_text(head, "appTime"))
-        order.save()
-        _items(
+        writer.replace_items(
             OrderItem,
             order,
             block,
             "OrderList",
-            ITEM_COMMON
-            | {"item_no": "itemNo", "item_name": "itemName", "unit": "unit", "country": "country"},
+            ORDER_ITEMS,
         )
         stored.append(order)
     return stored
 
 
-def _store_payments(root: etree._Element, message: Message) -> list[Any]:
+def _store_payments(writer: Writer, root: etree._Element, message: Message) -> list[Any]:
     stored = []
     for block in _children(root, "Payment"):
         head = Fields(block.find(f"{PREFIX}PaymentHead"))
-        payment = _upsert(
+        payment = writer.document(
             Payment,
             {
                 "pay_code": _text(head, "payCode"),
@@ -677,16 +728,15 @@ def _store_payments(root: etree._Element, message: Message) -> list[Any]:
         _secret(payment, "payer_id", _text(head, "payerIdNumber"))
         payment.amount_paid = _decimal(head, "amountPaid")
         payment.pay_time = _text(head, "payTime")
-        payment.save()
         stored.append(payment)
     return stored
 
 
-def _store_waybills(root: etree._Element, message: Message) -> list[Any]:
+def _store_waybills(writer: Writer, root: etree._Element, message: Message) -> list[Any]:
     stored = []
     for block in _children(root, "Logistics"):
         head = Fields(block.find(f"{PREFIX}LogisticsHead"))
-        waybill = _upsert(
+        waybill = writer.document(
             Waybill,
             {
                 "logistics_code": _text(head, "logisticsCode"),
@@ -701,16 +751,15 @@ def _store_waybills(root: etree._Element, message: Message) -> list[Any]:
         waybill.consignee = _text(head, "consignee")
         waybill.consignee_address = _text(head, "consigneeAddress")
         _secret(waybill, "consignee_telephone", _text(head, "consigneeTelephone"))
-        waybill.save()
         stored.append(waybill)
     return stored
 
 
-def _store_inventories(root: etree._Element, message: Message) -> list[Any]:
+def _store_inventories(writer: Writer, root: etree._Element, message: Message) -> list[Any]:
     stored = []
     for block in _children(root, "Inventory"):
         head = Fields(block.find(f"{PREFIX}InventoryHead"))
-        inventory = _upsert(
+        inventory = writer.document(
             Inventory,
             {
                 "ebp_code": _text(head, "ebpCode"),
@@ -734,8 +783,7 @@ def _store_inventories(root: etree._Element, message: Message) -> list[Any]:
         _secret(inventory, "buyer_id", _text(head, "buyerIdNumber"))
         inventory.freight = _decimal(head, "freight")
         inventory.declared_on = _day(_text(head, "declTime"))
-        inventory.save()
-        _items(
+        writer.replace_items(
             InventoryItem,
             inventory,
             block,
@@ -754,11 +802,11 @@ def _store_inventories(root: etree._Element, message: Message) -> list[Any]:
     return stored
 
 
-def _store_export_inventories(root: etree._Element, message: Message) -> list[Any]:
+def _store_export_inventories(writer: Writer, root: etree._Element, message: Message) -> list[Any]:
     stored = []
     for block in _children(root, "Inventory"):
         head = Fields(block.find(f"{PREFIX}InventoryHead"))
-        inventory = _upsert(
+        inventory = writer.document(
             ExportInventory,
             {"ebc_code": _text(head, "ebcCode"), "order_no": _text(head, "orderNo")},
             head,
@@ -778,8 +826,7 @@ def _store_export_inventories(root: etree._Element, message: Message) -> list[An
         ):
             setattr(inventory, attr, _text(head, name))
         inventory.declared_on = _day(_text(head, "appTime"))
-        inventory.save()
-        _items(
+        writer.replace_items(
             ExportInventoryItem,
             inventory,
             block,
@@ -797,7 +844,7 @@ def _store_export_inventories(root: etree._Element, message: Message) -> list[An
     return stored
 
 
-STORES: dict[str, Callable[[etree._Element, Message], list[Any]]] = {
+STORES: dict[str, Callable[[Writer, etree._Element, Message], list[Any]]] = {
     "603": _store_export_inventories,
     "311": _store_orders,
     "411": _store_payments,
@@ -836,48 +883,52 @@ def messages_receive(
         if outcome.checked.valid:
             intake.review(outcome.checked)
     refused = any(not outcome.checked.valid for outcome in outcomes)
-    declared: list[tuple[int, str]] = []  # (message, document guid) of accepted messages
+    stored: list[tuple[Outcome, Message]] = []
+    for outcome, (name, data) in zip(outcomes, files, strict=True):
+        checked = outcome.checked
+        if not checked.valid:
+            outcome.status = MessageStatus.REFUSED
+            outcome.receipt = receipt(checked, data, cop_msg_id=name)
+        elif refused:
+            outcome.status = "not_applied"
+            continue
+        else:
+            outcome.status = MessageStatus.ACCEPTED
+        outcome.message = message = Message(
+            guid=checked.guid[:36],
+            message_type=checked.message_type,
+            filing=filing,
+            channel=channel,
+            name=name[:255],
+            status=outcome.status,
+            problems=[
+                {
+                    "code": p.code,
+                    "path": p.path,
+                    "message": str(p.message),
+                    "basis": p.basis,
+                    "severity": p.severity,
+                }
+                for p in checked.problems
+            ],
+            receipt=outcome.receipt.decode("utf-8"),
+            size=len(data),
+            content=data.decode("utf-8") if checked.tree is not None else "",
+        )
+        stored.append((outcome, message))
     with transaction.atomic():
-        for outcome, (name, data) in zip(outcomes, files, strict=True):
-            checked = outcome.checked
-            if not checked.valid:
-                outcome.status = MessageStatus.REFUSED
-                outcome.receipt = receipt(checked, data, cop_msg_id=name)
-            elif refused:
-                outcome.status = "not_applied"
+        Message.objects.bulk_create([message for _outcome, message in stored])
+        declared: list[tuple[int, str]] = []  # (message, document guid) of accepted messages
+        writer = Writer(intake.rows)
+        for outcome, message in stored:
+            tree = outcome.checked.tree
+            if outcome.status != MessageStatus.ACCEPTED or tree is None:
                 continue
-            else:
-                outcome.status = MessageStatus.ACCEPTED
-            outcome.message = Message.objects.create(
-                guid=checked.guid[:36],
-                message_type=checked.message_type,
-                filing=filing,
-                channel=channel,
-                name=name[:255],
-                status=outcome.status,
-                problems=[
-                    {
-                        "code": p.code,
-                        "path": p.path,
-                        "message": str(p.message),
-                        "basis": p.basis,
-                        "severity": p.severity,
-                    }
-                    for p in checked.problems
-                ],
-                receipt=outcome.receipt.decode("utf-8"),
-                size=len(data),
-                content=data.decode("utf-8") if checked.tree is not None else "",
-            )
-            if outcome.status != MessageStatus.ACCEPTED:
-                continue
-            assert checked.tree is not None  # noqa: S101 - accepted messages parsed
-            declared += [
-                (outcome.message.pk, guid.strip()[:36]) for guid in DOCUMENT_GUIDS(checked.tree)
-            ]
-            store = STORES.get(checked.code)
+            declared += [(message.pk, guid.strip()[:36]) for guid in DOCUMENT_GUIDS(tree)]
+            store = STORES.get(outcome.checked.code)
             if store is not None:
-                outcome.documents = store(checked.tree, outcome.message)
+                outcome.documents = store(writer, tree, message)
+        writer.write()
         insert_rows(DeclaredGuid, ("message", "guid"), declared)
     return outcomes
 

@@ -57,12 +57,12 @@ def _is_time(text: str, digits: int) -> bool:
 
 
 class Fields:
-    """A parent's child elements by local name (the first of each), each looked up when first
-    asked for."""
+    """A parent's child elements by local name (the first of each), read when first asked for."""
 
     def __init__(self, parent: etree._Element) -> None:
         self.parent = parent
         self.found: dict[str, etree._Element | None] = {}
+        self.read = False
 
     @classmethod
     def of(cls, element: etree._Element) -> Fields:
@@ -72,9 +72,14 @@ class Fields:
         return found
 
     def get(self, name: str) -> etree._Element | None:
-        if name not in self.found:
-            self.found[name] = self.parent.find(f"{PREFIX}{name}")
-        return self.found[name]
+        if not self.read:  # all children in one pass: cheaper than a lookup per name
+            start = len(PREFIX)
+            for child in self.parent:
+                tag = child.tag
+                if isinstance(tag, str) and tag.startswith(PREFIX):
+                    self.found.setdefault(tag[start:], child)
+            self.read = True
+        return self.found.get(name)
 
     def __getitem__(self, name: str) -> etree._Element:
         element = self.get(name)
@@ -154,12 +159,14 @@ def item_rows(block: etree._Element, list_name: str, names: Iterable[str]) -> li
         values = _first_texts(list_name, name)(block)
         if len(values) == len(rows):
             for row, value in zip(rows, values, strict=True):
-                row[name] = value.strip()
+                if value := value.strip():
+                    row[name] = value
             continue
         position = position or {number: index for index, number in enumerate(numbers)}
         for number, value in zip(_numbers_having(list_name, name)(block), values, strict=True):
-            rows[position[number]][name] = value.strip()
-    return [{k: v for k, v in row.items() if v} for row in rows]
+            if value := value.strip():
+                rows[position[number]][name] = value
+    return rows
 
 
 def _columns(

@@ -19,6 +19,7 @@ from hanjiang.crossborder.models import (
     Inventory,
     Message,
     Order,
+    OrderItem,
     Payment,
     Waybill,
 )
@@ -136,6 +137,28 @@ def test_app_types_duplicates_and_changes(
     )
     outcome = _send(trade_parties, "4206960002", [("m.xml", missing)])[0]
     assert [p.code for p in outcome.checked.errors] == ["not_declared"]
+    # A change replaces the stored order's items.
+    renamed = change.replace(b"2D3A1C52", b"4D3A1C52").replace(
+        "测试面霜".encode(), "测试面霜（改）".encode()
+    )
+    assert _send(trade_parties, "4206960002", [("r.xml", renamed)])[0].status == "accepted"
+    assert list(OrderItem.objects.order_by("gnum").values_list("gnum", "item_name")) == [
+        (1, "测试奶粉"),
+        (2, "测试面霜（改）"),
+    ]
+    # Declared, then changed, in one batch: one order, as changed, with the change's items.
+    number = b"XYTEST2026110500003"
+    declared = order.replace(b"6D3A1C52", b"5D3A1C52").replace(b"XYTEST2026110500001", number)
+    changed = renamed.replace(b"4D3A1C52", b"6E3A1C52").replace(b"XYTEST2026110500001", number)
+    outcomes = _send(trade_parties, "4206960002", [("d.xml", declared), ("e.xml", changed)])
+    assert [o.status for o in outcomes] == ["accepted", "accepted"]
+    stored = Order.objects.get(order_no=number.decode())
+    assert (stored.consignee, stored.app_type, stored.message.name) == ("测试收货人", "2", "e.xml")
+    assert list(stored.items.order_by("gnum").values_list("gnum", "item_name")) == [
+        (1, "测试奶粉"),
+        (2, "测试面霜（改）"),
+    ]
+    assert Order.objects.count() == 2 and OrderItem.objects.count() == 4
 
 
 def test_inventories_name_filed_goods_and_signatures_verify(
