@@ -19,7 +19,10 @@ Rules:
   (rejected) from any state before release; an older status arriving late is recorded, not
   applied; a rejected document moves again only once it is declared anew;
 - receipts of messages without records of their own move the message's customs status the same
-  way; an approved cancellation or return (399) changes its inventory once.
+  way; an approved cancellation or return (399) changes its inventory once;
+- an electronic tax bill (816) is kept against the inventory its customs number names, a later
+  receipt of the same bill replacing it; the simulator bills each inventory it releases within
+  the retail limits with the platform's own computation (no duty).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
-from hanjiang.crossborder import statistics
+from hanjiang.crossborder import statistics, tax
 from hanjiang.crossborder.messages import NS, SCHEMAS, _parser, check, path_of
 from hanjiang.crossborder.models import (
     Channel,
@@ -49,6 +52,7 @@ from hanjiang.crossborder.models import (
     MessageStatus,
     Order,
     Payment,
+    TaxBill,
     Waybill,
     declared_inventory,
 )
@@ -297,6 +301,8 @@ class Simulator:
                 if not failed
                 else [("100", "[模拟海关] 退单：三单比对未通过：" + "；".join(failed))]
             )
+            # A simulated customs inventory number: district, year, I, 9 digits.
+            invt_no = f"{_text(head, 'customsCode')}{stamp[:4]}I{stamp[8:17]}"
             for status, info in steps:
                 receipts.append(
                     _receipt(
@@ -304,15 +310,70 @@ class Simulator:
                         "InventoryReturn",
                         [
                             *keys,
-                            # A simulated customs inventory number: district, year, I, 9 digits.
-                            ("invtNo", f"{_text(head, 'customsCode')}{stamp[:4]}I{stamp[8:17]}"),
+                            ("invtNo", invt_no),
                             ("returnStatus", status),
                             ("returnTime", stamp),
                             ("returnInfo", info[:1000]),
                         ],
                     )
                 )
+            if not failed and order is not None:
+                receipts.extend(_tax_bill(order, block, invt_no, stamp))
         return receipts
+
+
+def _tax_bill(order: Order, block: etree._Element, invt_no: str, stamp: str) -> list[bytes]:
+    """The simulator's electronic tax bill (816) of a released inventory: the platform's own
+    computation within the retail limits (no duty), item by item; none where the duty would
+    depend on the tariff (a single item above the single limit) or the order is general trade."""
+    try:
+        computed = tax.order_tax(order)
+    except LookupError:
+        return []
+    if computed.treatment != "within_limits" or computed.vat is None:
+        return []
+    head = Fields(block.find(f"{PREFIX}InventoryHead"))
+    root = etree.Element(
+        f"{PREFIX}CEB816Message", nsmap={"ceb": NS}, guid=str(uuid.uuid4()).upper(), version="1.0"
+    )
+    bill = etree.SubElement(root, f"{PREFIX}Tax")
+    values = [
+        ("guid", str(uuid.uuid4()).upper()),
+        ("returnTime", stamp),
+        ("invtNo", invt_no),
+        ("taxNo", f"T{invt_no}"),
+        ("customsTax", "0"),
+        ("valueAddedTax", str(computed.vat)),
+        ("consumptionTax", str(computed.consumption)),
+        ("status", "1"),
+        ("note", "[模拟海关] 电子税单"),
+        ("assureCode", _text(head, "assureCode")),
+        ("ebcCode", _text(head, "ebcCode")),
+        ("logisticsCode", _text(head, "logisticsCode")),
+        ("agentCode", _text(head, "agentCode")),
+        ("customsCode", _text(head, "customsCode")),
+    ]
+    _fill(etree.SubElement(bill, f"{PREFIX}TaxHeadRd"), values)
+    items = _children(block, "InventoryList")
+    for item, (price, vat, consumption) in zip(items, computed.lines, strict=False):
+        found = Fields(item)
+        _fill(
+            etree.SubElement(bill, f"{PREFIX}TaxListRd"),
+            [
+                ("gnum", _text(found, "gnum")),
+                ("gcode", _text(found, "gcode")),
+                ("taxPrice", str(price)),
+                ("customsTax", "0"),
+                ("valueAddedTax", str(vat)),
+                ("consumptionTax", str(consumption)),
+            ],
+        )
+    return [bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))]
+
+
+def _fill(parent: etree._Element, values: list[tuple[str, str]]) -> None:
+    for name, value in values:
+        etree.SubElement(parent, f"{PREFIX}{name}").text = value
 
 
 # Receipts ---------------------------------------------------------------------------------------
@@ -361,7 +422,7 @@ ANSWERS = {
     "624": ("623", "InvtCancelReturn"),
     "626": ("625", "InvtRefundReturn"),
     "712": ("711", "DeliveryReturn"),
-    "816": ("621", "TaxHeadRd"),
+    "816": ("621", "Tax"),
     "304": ("303", "OrderReturn"),
     "404": ("403", "ReceiptsReturn"),
     "506": ("505", "LogisticsReturn"),
@@ -470,8 +531,26 @@ def receipts_ingest(receipts: Sequence[bytes]) -> list[Applied]:
             problems: list[dict[str, str]] = []
             filing = None
             moved = False
+            bills: list[tuple[Inventory, Fields]] = []
             for block in _children(checked.tree, block_name):
                 found = _fields(block)
+                if checked.code == "816":  # a tax bill names its inventory by customs number
+                    inventory = _taxed(found)
+                    if inventory is None:
+                        problems.append(
+                            _unapplied(
+                                "unmatched",
+                                path_of(block),
+                                _("No declared inventory has this customs inventory number."),
+                            )
+                        )
+                    else:
+                        bills.append((inventory, found))
+                        filing, moved = filing or inventory.message.filing, True
+                    applied.append(
+                        Applied(inventory, _text(found, "status"), inventory is not None)
+                    )
+                    continue
                 status = _text(found, "returnStatus")
                 target: Any = _document(checked.code, found)
                 answered = _answered(request, _text(found, "guid"))
@@ -510,7 +589,7 @@ def receipts_ingest(receipts: Sequence[bytes]) -> list[Applied]:
                         )
                     )
                 applied.append(Applied(target, status, forward))
-            Message.objects.create(
+            message = Message.objects.create(
                 guid=checked.guid,
                 message_type=checked.message_type,
                 filing=filing,
@@ -520,9 +599,29 @@ def receipts_ingest(receipts: Sequence[bytes]) -> list[Applied]:
                 size=len(data),
                 content=data.decode("utf-8"),
             )
+            for inventory, found in bills:
+                TaxBill.objects.update_or_create(
+                    tax_no=_text(found, "taxNo"),
+                    defaults={
+                        "inventory": inventory,
+                        "message": message,
+                        "customs_tax": Decimal(_text(found, "customsTax") or "0"),
+                        "value_added_tax": Decimal(_text(found, "valueAddedTax") or "0"),
+                        "consumption_tax": Decimal(_text(found, "consumptionTax") or "0"),
+                        "status": _text(found, "status"),
+                        "return_time": _text(found, "returnTime"),
+                        "ent_duty_no": _text(found, "entDutyNo"),
+                    },
+                )
         if any(item.applied for item in applied):
             transaction.on_commit(lambda: statistics.publish(timezone.localdate()))
     return applied
+
+
+def _taxed(found: Fields) -> Inventory | None:
+    """The inventory of a tax bill: the one customs numbered so (its 622 receipt)."""
+    number = _text(found, "invtNo")
+    return Inventory.objects.filter(invt_no=number).first() if number else None
 
 
 def _unapplied(code: str, path: str, message: Any) -> dict[str, str]:

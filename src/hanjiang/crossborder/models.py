@@ -8,6 +8,7 @@ Identity and telephone numbers are stored encrypted with a keyed digest beside t
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -381,6 +382,40 @@ class InventoryItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gnum} {self.gname}"
+
+
+class TaxBillStatus(models.TextChoices):
+    GENERATED = "1", _("generated")
+    SUMMARISED = "2", _("summarised")
+    VOID = "3", _("void")
+
+
+class TaxBill(models.Model):
+    """A customs electronic tax bill (电子税单, CEB816) of an import inventory, as customs sent it;
+    a later receipt of the same bill replaces its values."""
+
+    inventory = models.ForeignKey(Inventory, on_delete=models.CASCADE, related_name="tax_bills")
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="+")
+    tax_no = models.CharField(_("tax bill number"), max_length=50, unique=True)
+    customs_tax = amount(_("customs duty"))
+    value_added_tax = amount(_("VAT"))
+    consumption_tax = amount(_("consumption tax"))
+    status = models.CharField(_("status"), max_length=1, choices=TaxBillStatus.choices)
+    return_time = models.CharField(_("return time"), max_length=17)
+    ent_duty_no = models.CharField(_("payment form number"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("electronic tax bill")
+        verbose_name_plural = _("electronic tax bills")
+        ordering = ["inventory", "tax_no"]
+
+    def __str__(self) -> str:
+        return self.tax_no
+
+    @property
+    def total(self) -> Decimal:
+        total: Decimal = self.customs_tax + self.value_added_tax + self.consumption_tax
+        return total
 
 
 class ExchangeRate(models.Model):

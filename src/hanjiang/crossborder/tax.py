@@ -47,6 +47,10 @@ class TaxResult:
     policy: TaxPolicy
     treatment: str  # within_limits, single_item_full_tax, general_trade
     notes: list[str] = field(default_factory=list)
+    vat: Decimal | None = None  # the tax's VAT part
+    consumption: Decimal | None = None  # the tax's consumption-tax part
+    # Per line, in order: (dutiable price with its share of freight, VAT, consumption tax).
+    lines: list[tuple[Decimal, Decimal, Decimal]] = field(default_factory=list)
 
 
 def policy_on(day: datetime.date) -> TaxPolicy:
@@ -145,12 +149,22 @@ def compute(
                 )
             )
         )
-    tax = Decimal(0)
+    vat_total = consumption_total = Decimal(0)
     for line in lines:
         vat, ct = known.get(line.sku, DEFAULT_RATES)
         part = line.total_price + (freight * line.total_price / goods if goods else Decimal(0))
-        tax += part * (vat + ct) / (1 - ct) * share
-    result.tax = tax.quantize(CENT, rounding=ROUND_HALF_UP)
+        base = part / (1 - ct) * share  # the consumption tax is part of VAT's base
+        vat_total += base * vat
+        consumption_total += base * ct
+        result.lines.append(
+            tuple(  # type: ignore[arg-type]
+                value.quantize(CENT, rounding=ROUND_HALF_UP)
+                for value in (part, base * vat, base * ct)
+            )
+        )
+    result.tax = (vat_total + consumption_total).quantize(CENT, rounding=ROUND_HALF_UP)
+    result.vat = vat_total.quantize(CENT, rounding=ROUND_HALF_UP)
+    result.consumption = consumption_total.quantize(CENT, rounding=ROUND_HALF_UP)
     return result
 
 

@@ -351,6 +351,11 @@ def trade(request: HttpRequest, order_id: int) -> HttpResponse:
         computed = tax.order_tax(order)
     except LookupError:
         computed = None
+    computed_tax = computed.tax if computed is not None else None
+    bills = [
+        (bill, bill.total - computed_tax if computed_tax is not None else None)
+        for bill in (chain.inventory.tax_bills.all() if chain.inventory is not None else [])
+    ]
     filing = _own_filing(request)
 
     def show(document: Any, field: str) -> str:
@@ -370,6 +375,7 @@ def trade(request: HttpRequest, order_id: int) -> HttpResponse:
             "trade": chain,
             "people": people,
             "tax": computed,
+            "bills": bills,
             "reveal": reveal,
             "can_reveal": filing is not None
             and bool({order.ebc_code, order.ebp_code} & filing.codes),

@@ -75,6 +75,8 @@ def test_a_days_trade_from_upload_to_release(
     page.click("[data-testid=trades] a")
     chain = page.inner_text("[data-testid=chain]")
     assert "800 放行" in chain and "120 海关入库" in chain
+    bill = page.locator("[data-testid=tax-bills] tbody td").all_inner_texts()
+    assert bill[1:] == ["已生成", "0.00", "34.52", "7.62", "42.14", "0.00"]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "crossborder-trade.png"), full_page=True)
     # The city sees the month's trade by mode.

@@ -22,7 +22,7 @@ from hanjiang.crossborder.exchange import (
     wrap,
 )
 from hanjiang.crossborder.messages import check
-from hanjiang.crossborder.models import Inventory, Message, Order, Payment
+from hanjiang.crossborder.models import Inventory, Message, Order, Payment, TaxBill
 from hanjiang.crossborder.signing import sign
 from hanjiang.crossborder.tests.conftest import DATA
 from hanjiang.crossborder.tests.test_intake import _declare_trade
@@ -45,7 +45,7 @@ def test_the_envelope_is_valid_and_carries_the_message(trade_messages: dict[str,
 
 
 def test_a_trade_goes_through_the_simulator(
-    trade_parties: dict[str, Any], trade_messages: dict[str, bytes]
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes], client_for: Any
 ) -> None:
     _declare_trade(trade_parties, trade_messages)
     applied = declare(list(Message.objects.order_by("received_at", "id")))
@@ -56,6 +56,7 @@ def test_a_trade_goes_through_the_simulator(
         ("Inventory", "120", True),
         ("Inventory", "399", True),
         ("Inventory", "800", True),
+        ("Inventory", "1", True),  # the electronic tax bill (816)
     ]
     assert (Order.objects.get().status, Inventory.objects.get().status) == ("120", "800")
     receipts = Message.objects.filter(channel="exchange")
@@ -66,9 +67,34 @@ def test_a_trade_goes_through_the_simulator(
         "CEB622Message",
         "CEB622Message",
         "CEB622Message",
+        "CEB816Message",
     ]
     # Every receipt the simulator wrote is valid against the official schema.
     assert all(check(m.content.encode()).valid for m in receipts)
+    # The tax bill: within the limits, no duty; 70 % of VAT (13 %) and of the consumption tax
+    # (15 % on SKU-002, in VAT's base), freight shared by value: 27.92 + 6.60 VAT, 7.62 CT.
+    inventory = Inventory.objects.get()
+    bill = TaxBill.objects.get()
+    assert (bill.inventory, bill.tax_no, bill.status) == (inventory, f"T{inventory.invt_no}", "1")
+    assert (bill.customs_tax, bill.value_added_tax, bill.consumption_tax, bill.total) == (
+        Decimal("0"),
+        Decimal("34.52"),
+        Decimal("7.62"),
+        Decimal("42.14"),
+    )
+    page = client_for(trade_parties["4206960002"]["user"]).get(
+        f"/crossborder/trades/{Order.objects.get().pk}/"
+    )
+    assert page.context["bills"] == [(bill, Decimal("0.00"))]
+    assert page.context["tax"].tax == Decimal("42.14")
+    # A later receipt of the same bill (summarised) replaces it; one naming no inventory is
+    # recorded unmatched.
+    later = receipts.get(message_type="CEB816Message").content.encode()
+    later = later.replace(b"<ceb:status>1<", b"<ceb:status>2<")
+    unknown = later.replace(inventory.invt_no.encode(), b"4604" + b"2026I999999999")
+    applied = receipts_ingest([later, unknown])
+    assert [(a.status, a.applied) for a in applied] == [("2", True), ("2", False)]
+    assert list(TaxBill.objects.values_list("status", flat=True)) == ["2"]
     # Sent messages are not sent twice.
     assert declare(list(Message.objects.all())) == []
 
