@@ -180,6 +180,13 @@ HANJIANG_DATA_KEY = env_str("HANJIANG_DATA_KEY", "")
 # the exchange user id of the customs node, which the exchange gives to a connecting enterprise.
 CROSSBORDER_CONNECTOR = env_str("CROSSBORDER_CONNECTOR", "hanjiang.crossborder.exchange.Simulator")
 CROSSBORDER_RECEIVER_ID = env_str("CROSSBORDER_RECEIVER_ID", "CUSTOMS")
+# The platform's signer of outbound messages that carry no signature (composed on the web, or
+# sent unsigned): a `Signer` class (hanjiang.crossborder.signing.Sm2Sm3Signer or RsaSha1Signer, or
+# one of the deployment's for a key held in a device) given the PEM key and certificate files.
+# Unset, messages go to customs as their senders signed them.
+CROSSBORDER_SIGNER = env_str("CROSSBORDER_SIGNER", "")
+CROSSBORDER_SIGNING_KEY = env_str("CROSSBORDER_SIGNING_KEY", "")
+CROSSBORDER_SIGNING_CERTIFICATE = env_str("CROSSBORDER_SIGNING_CERTIFICATE", "")
 # What makes a leading cross-border enterprise (yearly concluded trade, CNY); unset, the platform
 # publishes no count of leading enterprises (the plan does not define one).
 CROSSBORDER_LEADING_VALUE = env_str("CROSSBORDER_LEADING_VALUE", "") or None

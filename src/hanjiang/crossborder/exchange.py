@@ -57,6 +57,7 @@ from hanjiang.crossborder.models import (
     declared_inventory,
 )
 from hanjiang.crossborder.rules import PREFIX, Fields, _children, _text
+from hanjiang.crossborder.signing import configured_signer, is_signed, sign
 
 DXP = "http://www.chinaport.gov.cn/dxp"
 RANK = {"1": 0, "2": 1, "3": 2, "4": 2, "120": 3, "300": 4, "500": 4, "399": 5, "800": 6, "899": 7}
@@ -648,16 +649,21 @@ def _move(target: Any, status: str, info: str, invt_no: str) -> None:
 
 
 def declare(messages: Sequence[Message]) -> list[Applied]:
-    """Send accepted messages not yet sent, each wrapped, through the configured connector, and
-    apply the receipts that come back."""
+    """Send accepted messages not yet sent, each signed by the platform when its sender did not
+    sign it and a signer is configured, wrapped, through the configured connector, and apply the
+    receipts that come back."""
     link = connector()
+    signer = configured_signer()
     applied: list[Applied] = []
     for message in messages:
         if message.status != MessageStatus.ACCEPTED or message.sent_at or not message.content:
             continue
         filing = message.filing
+        data = message.content.encode("utf-8")
+        if signer is not None and not is_signed(data):
+            data = sign(data, signer)
         envelope = wrap(
-            message.content.encode("utf-8"),
+            data,
             sender_id=filing.dxp_id if filing else "",
             message_type=message.message_type,
             cop_msg_id=message.guid,

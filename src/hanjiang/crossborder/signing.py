@@ -15,6 +15,8 @@ Rules:
   method `DigestMethod` names; the signature over the canonical form of `SignedInfo` in place;
 - the signature goes last, except that in export messages it goes before `ExtendMessage` (the
   schemas' orders);
+- the platform signs, with the signer its settings name (`CROSSBORDER_SIGNER`), the outbound
+  messages that carry no signature; a message its sender signed goes as it was signed;
 - verification recomputes the digest and checks the signature with the certificate's public key,
   for both pairs of methods; a method it does not know is a warning; the certificate's chain of
   trust is not checked here (the exchange does that).
@@ -25,6 +27,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 from asn1crypto import x509 as asn1_x509
@@ -32,6 +35,8 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from django.conf import settings
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
 from tongsuopy.crypto import hashes as sm_hashes
@@ -170,6 +175,22 @@ SIGNATURES: dict[str, Callable[[bytes, bytes, bytes], bool]] = {
     SM2_SM3: _sm2_sm3_verifies,
 }
 DIGESTS: dict[str, Callable[[bytes], bytes]] = {SHA1: _sha1, SM3: _sm3}
+
+
+def configured_signer() -> Signer | None:
+    """The platform's signer of unsigned outbound messages (`CROSSBORDER_SIGNER`), or None."""
+    if not settings.CROSSBORDER_SIGNER:
+        return None
+    signer_class = import_string(settings.CROSSBORDER_SIGNER)
+    return signer_class(  # type: ignore[no-any-return]
+        Path(settings.CROSSBORDER_SIGNING_KEY).read_bytes(),
+        Path(settings.CROSSBORDER_SIGNING_CERTIFICATE).read_bytes(),
+    )
+
+
+def is_signed(data: bytes) -> bool:
+    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    return root.find(_ds("Signature")) is not None
 
 
 def _ds(name: str) -> str:

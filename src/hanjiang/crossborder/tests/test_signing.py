@@ -1,4 +1,5 @@
-"""Signatures: SM2 with SM3 and RSA with SHA-1 behind one interface, checked against OpenSSL.
+"""Signatures: SM2 with SM3 and RSA with SHA-1 behind one interface, checked against OpenSSL;
+the platform signing what its senders did not.
 
 `data/sm2/` holds a test key and its self-signed certificate made with OpenSSL 3
 (`openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:SM2`, `openssl req -x509 -sm3`), and
@@ -10,15 +11,18 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from asn1crypto.algos import DSASignature
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
+from hanjiang.crossborder.exchange import Simulator, declare, unwrap
 from hanjiang.crossborder.messages import check
-from hanjiang.crossborder.signing import DS, SM2_SM3, SM3, Sm2Sm3Signer, sign
+from hanjiang.crossborder.models import Inventory, Message
+from hanjiang.crossborder.signing import DS, RSA_SHA1, SM2_SM3, SM3, Sm2Sm3Signer, sign
+from hanjiang.crossborder.tests.test_intake import _declare_trade
 
 DATA = Path(__file__).resolve().parent / "data"
 ORDER = (DATA / "CEB311-synthetic.xml").read_bytes()
@@ -115,3 +119,34 @@ def test_the_signer_takes_only_an_sm2_key_with_its_own_certificate(signer: Any) 
             ),
             CERTIFICATE,
         )
+
+
+class Recording(Simulator):
+    """The simulator, keeping the envelopes it was sent."""
+
+    sent: ClassVar[list[bytes]] = []
+
+    def send(self, envelope: bytes) -> list[bytes]:
+        Recording.sent.append(envelope)
+        return super().send(envelope)
+
+
+def test_the_platform_signs_what_its_sender_did_not(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes], settings: Any
+) -> None:
+    settings.CROSSBORDER_CONNECTOR = f"{__name__}.Recording"
+    settings.CROSSBORDER_SIGNER = "hanjiang.crossborder.signing.Sm2Sm3Signer"
+    settings.CROSSBORDER_SIGNING_KEY = str(DATA / "sm2" / "test-key.pem")
+    settings.CROSSBORDER_SIGNING_CERTIFICATE = str(DATA / "sm2" / "test-certificate.pem")
+    Recording.sent.clear()
+    _declare_trade(trade_parties, trade_messages)  # the inventory (621) comes signed (RSA-SHA1)
+    declare(list(Message.objects.order_by("received_at", "id")))
+    methods = {}
+    for envelope in Recording.sent:
+        data = unwrap(envelope)
+        checked = check(data)
+        assert checked.problems == []
+        root = etree.fromstring(data)
+        methods[checked.code] = _ds(root, "Signature/SignedInfo/SignatureMethod").get("Algorithm")
+    assert methods == {"311": SM2_SM3, "411": SM2_SM3, "511": SM2_SM3, "621": RSA_SHA1}
+    assert Inventory.objects.get().status == "800"
