@@ -186,6 +186,42 @@ class Simulator:
             receipts.extend(self._exports(root, stamp))
         elif checked.code in {"623", "625"}:
             receipts.extend(self._cancellations(root, checked.code, stamp))
+        elif checked.code == "605":
+            receipts.extend(self._export_cancellations(root, stamp))
+        return receipts
+
+    def _export_cancellations(self, root: etree._Element, stamp: str) -> list[bytes]:
+        """An export cancellation (605) is approved while its inventory is not yet closed (899),
+        otherwise refused (100)."""
+        receipts = []
+        for element in root.iterfind(f"{PREFIX}InvtCancel"):
+            head = Fields(element)
+            inventory = ExportInventory.objects.filter(
+                invt_no=_text(head, "invtNo"), withdrawn=False
+            ).first()
+            allowed = inventory is not None and inventory.status in OPEN
+            steps = (
+                [("120", "[模拟海关] 撤销申请已入库"), ("399", "[模拟海关] 撤销审核通过")]
+                if allowed
+                else [("100", "[模拟海关] 清单状态不允许撤销")]
+            )
+            for returned, info in steps:
+                receipts.append(
+                    _receipt(
+                        "606",
+                        "InvtCancelReturn",
+                        [
+                            ("agentCode", _text(head, "agentCode")),
+                            ("copNo", _text(head, "copNo")),
+                            ("preNo", "B" + stamp[:8] + "000000001"),
+                            ("invtNo", _text(head, "invtNo")),
+                            ("returnStatus", returned),
+                            ("returnTime", stamp),
+                            ("returnInfo", info),
+                        ],
+                        answers=_text(head, "guid"),
+                    )
+                )
         return receipts
 
     def _cancellations(self, root: etree._Element, code: str, stamp: str) -> list[bytes]:
@@ -200,7 +236,7 @@ class Simulator:
             )
             status = inventory.status if inventory is not None else ""
             if code == "623":
-                allowed = status in {"120", "300", "399", "500", "800"}
+                allowed = status in OPEN
                 steps = (
                     [("120", "[模拟海关] 撤销申请已入库"), ("399", "[模拟海关] 撤销审核通过")]
                     if allowed
@@ -412,6 +448,10 @@ def _document(code: str, found: Fields) -> Any:
         ).first()
     return None
 
+
+# The statuses in which customs still takes a cancellation: stored, in review, concluded, released
+# (the simulator's reading; not yet closed, 899).
+OPEN = frozenset({"120", "300", "399", "500", "800"})
 
 # Each receipt: the request it answers and its block.
 ANSWERS = {

@@ -550,6 +550,41 @@ HELD: dict[str, tuple[str, str, Any, tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 
+
+def _review_export_cancellation(
+    intake: Intake, root: etree._Element, problems: list[Problem]
+) -> None:
+    """An export cancellation (605) names, by its customs number, an export inventory of the
+    sender's parties."""
+    for element in root.iterfind(f"{PREFIX}InvtCancel"):
+        head = Fields(element)
+        intake.filed(head, ("ebcCode", "agentCode"), problems)
+        number = _text(head, "invtNo")
+        inventory = ExportInventory.objects.filter(invt_no=number, withdrawn=False).first()
+        if inventory is None:
+            problems.append(
+                _problem(
+                    "unknown_inventory",
+                    head.get("invtNo") if head.get("invtNo") is not None else element,
+                    _("No export inventory has the customs number %(number)s.")
+                    % {"number": number},
+                )
+            )
+        elif not {inventory.ebp_code, inventory.ebc_code, inventory.agent_code} & set(
+            intake.sender.codes
+        ):
+            problems.append(
+                _problem(
+                    "not_a_party",
+                    element,
+                    _(
+                        "Only the inventory's platform, enterprise or declaring agent may cancel "
+                        "it or declare its return."
+                    ),
+                )
+            )
+
+
 REVIEWS: dict[str, Callable[[Intake, etree._Element, list[Problem]], None]] = {
     "603": _review_export_inventory,
     "311": _review_order,
@@ -558,6 +593,7 @@ REVIEWS: dict[str, Callable[[Intake, etree._Element, list[Problem]], None]] = {
     "621": _review_inventory,
     "623": _review_cancellation,
     "625": _review_cancellation,
+    "605": _review_export_cancellation,
 }
 
 

@@ -36,6 +36,7 @@ from hanjiang.crossborder.models import (
     InventoryItem,
 )
 from hanjiang.registry.models import Division, DivisionLevel
+from hanjiang.reporting.models import DataValue
 from hanjiang.reporting.publishing import (
     DerivedValue,
     ElementDefinition,
@@ -240,6 +241,14 @@ def publish(today: datetime.date) -> int:
                 values.append(
                     DerivedValue("CROSSBORDER_LEADING_ENTERPRISES", str(year), city, leading)
                 )
+    # The years that held figures before: a cancelled or deleted declaration may leave a year
+    # with nothing to count, whose old figures must go (missing, not zero).
+    years |= set(
+        DataValue.objects.filter(source__code=SOURCE)
+        .order_by()
+        .values_list("period", flat=True)
+        .distinct()
+    )
     summary = derived_values_publish(
         source_code=SOURCE, elements=set(ELEMENTS), periods=years, values=values
     )

@@ -103,3 +103,69 @@ def test_export_values_in_other_currencies_count_by_the_rate_recorded(
         reviewer.post("/crossborder/rates/", later | {"valid_from": "2026-12-01"}).status_code
         == 403
     )
+
+
+CANCELLATION = """<?xml version="1.0" encoding="UTF-8"?>
+<ceb:CEB605Message guid="{guid}" version="1.0" xmlns:ceb="http://www.chinaport.gov.cn/ceb">
+	<ceb:InvtCancel>
+		<ceb:guid>{guid}</ceb:guid>
+		<ceb:appType>1</ceb:appType>
+		<ceb:appTime>20261120100000</ceb:appTime>
+		<ceb:appStatus>2</ceb:appStatus>
+		<ceb:customsCode>4601</ceb:customsCode>
+		<ceb:copNo>EXCOP0001</ceb:copNo>
+		<ceb:invtNo>{number}</ceb:invtNo>
+		<ceb:reason>测试撤单（测试数据）</ceb:reason>
+		<ceb:agentCode>4206960002</ceb:agentCode>
+		<ceb:agentName>测试电商企业（测试数据）</ceb:agentName>
+		<ceb:ebcCode>4206960002</ceb:ebcCode>
+		<ceb:ebcName>测试电商企业（测试数据）</ceb:ebcName>
+	</ceb:InvtCancel>
+	<ceb:BaseTransfer>
+		<ceb:copCode>4206960002</ceb:copCode>
+		<ceb:copName>测试电商企业（测试数据）</ceb:copName>
+		<ceb:dxpMode>DXP</ceb:dxpMode>
+		<ceb:dxpId>DXPENT0000000002</ceb:dxpId>
+	</ceb:BaseTransfer>
+</ceb:CEB605Message>
+"""
+
+
+def test_an_export_cancellation_is_answered_and_takes_the_inventory_out_of_the_figures(
+    statistics: None, trade_parties: dict[str, Any]
+) -> None:
+    agent = trade_parties["4206960002"]
+    messages_receive(actor=agent["user"], files=[("e.xml", EXPORT)])
+    declare(list(Message.objects.all()))
+    inventory = ExportInventory.objects.get()
+    publish(datetime.date(2026, 11, 29))
+    city = {"element__code": "CROSSBORDER_TRADE", "org_unit": "420600000000", "period": "2026"}
+    assert DataValue.objects.get(**city).number == pytest.approx(0.05)
+
+    def cancellation(guid: str, number: str) -> bytes:
+        return CANCELLATION.format(guid=guid, number=number).encode("utf-8")
+
+    unknown = cancellation("A1B2C3D4-0000-4000-8000-000000000001", "4601" + "2026E000000000")
+    refused = messages_receive(actor=agent["user"], files=[("u.xml", unknown)])[0]
+    assert [(p.code, p.path) for p in refused.checked.errors] == [
+        ("unknown_inventory", "/ceb:CEB605Message/ceb:InvtCancel/ceb:invtNo")
+    ]
+    logistics = trade_parties["4206960004"]["user"]  # not a party of the inventory
+    known = cancellation("A1B2C3D4-0000-4000-8000-000000000002", inventory.invt_no)
+    outsider = messages_receive(actor=logistics, files=[("o.xml", known)])[0]
+    assert [p.code for p in outsider.checked.errors] == [
+        "wrong_role",
+        "wrong_sender",
+        "not_a_party",
+    ]
+    accepted = messages_receive(actor=agent["user"], files=[("c.xml", known)])[0]
+    assert accepted.status == "accepted"
+    applied = declare([accepted.message])
+    assert [(a.status, a.applied) for a in applied] == [("120", True), ("399", True)]
+    inventory.refresh_from_db()
+    assert inventory.cancelled
+    assert Message.objects.get(pk=accepted.message.pk).customs_status == "399"
+    receipts = Message.objects.filter(channel="exchange", message_type="CEB606Message")
+    assert receipts.count() == 2 and all(check(m.content.encode()).valid for m in receipts)
+    publish(datetime.date(2026, 11, 29))
+    assert not DataValue.objects.filter(**city).exists()  # nothing left to count, not zero
