@@ -186,33 +186,47 @@ class Simulator:
             receipts.extend(self._exports(root, stamp))
         elif checked.code in {"623", "625"}:
             receipts.extend(self._cancellations(root, checked.code, stamp))
-        elif checked.code == "605":
-            receipts.extend(self._export_cancellations(root, stamp))
+        elif checked.code in {"605", "213"}:
+            receipts.extend(self._export_cancellations(root, checked.code, stamp))
         return receipts
 
-    def _export_cancellations(self, root: etree._Element, stamp: str) -> list[bytes]:
+    def _export_cancellations(self, root: etree._Element, code: str, stamp: str) -> list[bytes]:
         """An export cancellation (605) is approved while its inventory is not yet closed (899),
-        otherwise refused (100)."""
+        an export return (213) once it is released (800, 899); otherwise refused (100)."""
         receipts = []
-        for element in root.iterfind(f"{PREFIX}InvtCancel"):
+        refund = code == "213"
+        for element in root.iterfind(f".//{PREFIX}{'InvtRefundHead' if refund else 'InvtCancel'}"):
             head = Fields(element)
             inventory = ExportInventory.objects.filter(
                 invt_no=_text(head, "invtNo"), withdrawn=False
             ).first()
-            allowed = inventory is not None and inventory.status in OPEN
-            steps = (
-                [("120", "[模拟海关] 撤销申请已入库"), ("399", "[模拟海关] 撤销审核通过")]
-                if allowed
-                else [("100", "[模拟海关] 清单状态不允许撤销")]
-            )
+            status = inventory.status if inventory is not None else ""
+            if refund:
+                steps = (
+                    [("120", "[模拟海关] 退货申请已入库"), ("399", "[模拟海关] 退货审核通过")]
+                    if status in {"800", "899"}
+                    else [("100", "[模拟海关] 清单未放行，不能退货")]
+                )
+                values = [
+                    ("ebpCode", _text(head, "ebpCode")),
+                    ("ebcCode", _text(head, "ebcCode")),
+                    ("agentCode", _text(head, "agentCode")),
+                    ("coElNo", _text(head, "coElNo")),
+                ]
+            else:
+                steps = (
+                    [("120", "[模拟海关] 撤销申请已入库"), ("399", "[模拟海关] 撤销审核通过")]
+                    if status in OPEN
+                    else [("100", "[模拟海关] 清单状态不允许撤销")]
+                )
+                values = [("agentCode", _text(head, "agentCode")), ("copNo", _text(head, "copNo"))]
             for returned, info in steps:
                 receipts.append(
                     _receipt(
-                        "606",
-                        "InvtCancelReturn",
+                        str(int(code) + 1),
+                        "RefundReturn" if refund else "InvtCancelReturn",
                         [
-                            ("agentCode", _text(head, "agentCode")),
-                            ("copNo", _text(head, "copNo")),
+                            *values,
                             ("preNo", "B" + stamp[:8] + "000000001"),
                             ("invtNo", _text(head, "invtNo")),
                             ("returnStatus", returned),
@@ -524,7 +538,7 @@ def _request_head(request: Message, guid: str) -> etree._Element | None:
 
 
 def _approved(code: str, found: Fields, request: Message) -> None:
-    """What an approved cancellation (624, 606) or return (626) does to its inventory: a
+    """What an approved cancellation (624, 606) or return (626, 214) does to its inventory: a
     cancelled inventory leaves the statistics; the returned quantities of that return's lines
     are deducted from its items. The inventory is the one the request named (its order), the
     lines those of the answered return only."""
@@ -533,7 +547,7 @@ def _approved(code: str, found: Fields, request: Message) -> None:
         return
     head = Fields(head_element)
     inventory: Any
-    if code == "606":
+    if code in {"606", "214"}:
         inventory = ExportInventory.objects.filter(
             invt_no=_text(head, "invtNo") or _text(found, "invtNo")
         ).first()
@@ -616,7 +630,7 @@ def receipts_ingest(receipts: Sequence[bytes]) -> list[Applied]:
                     _move(target, status, _text(found, "returnInfo"), _text(found, "invtNo"))
                     before, after = RANK.get(current, -1), RANK.get(status, -1)
                     if (
-                        checked.code in {"624", "606", "626"}
+                        checked.code in {"624", "606", "626", "214"}
                         and answered is not None
                         and before < RANK[APPROVED] <= after
                     ):

@@ -412,19 +412,27 @@ def _review_export_inventory(intake: Intake, root: etree._Element, problems: lis
         intake.declared(head, key, exists, problems)
 
 
-def _pending_returns(inventory: Inventory) -> defaultdict[int, Decimal]:
-    """The quantities, by item, of the accepted returns of an inventory that customs has neither
-    approved (399 and on) nor rejected yet."""
+def _import_return_key(head: Fields) -> tuple[str, ...]:
+    return (_text(head, "ebpCode"), _text(head, "ebcCode"), _text(head, "orderNo"))
+
+
+def _export_return_key(head: Fields) -> tuple[str, ...]:
+    return (_text(head, "invtNo"),)
+
+
+def _pending_returns(
+    message_type: str, key_of: Callable[[Fields], tuple[str, ...]], key: tuple[str, ...]
+) -> defaultdict[int, Decimal]:
+    """The quantities, by item, of the accepted returns (`message_type`) of the inventory whose
+    return heads have `key` that customs has neither approved (399 and on) nor rejected yet."""
     pending: defaultdict[int, Decimal] = defaultdict(Decimal)
     for message in Message.objects.filter(
-        message_type="CEB625Message", status=MessageStatus.ACCEPTED
+        message_type=message_type, status=MessageStatus.ACCEPTED
     ).exclude(customs_status__in=["100", "399", "800", "899"]):
         root = etree.fromstring(message.content.encode("utf-8"), _parser())
         for element in root.iterfind(f".//{PREFIX}InvtRefundHead"):
-            head = Fields(element)
-            key = (_text(head, "ebpCode"), _text(head, "ebcCode"), _text(head, "orderNo"))
             block = element.getparent()
-            if key != (inventory.ebp_code, inventory.ebc_code, inventory.order_no) or block is None:
+            if key_of(Fields(element)) != key or block is None:
                 continue
             for row in block.iterchildren(f"{PREFIX}InvtRefundList"):
                 line = Fields(row)
@@ -432,6 +440,44 @@ def _pending_returns(inventory: Inventory) -> defaultdict[int, Decimal]:
                 if gnum.isdecimal():
                     pending[int(gnum)] += Decimal(_text(line, "qty") or "0")
     return pending
+
+
+def _review_return_lines(
+    inventory: Any, element: etree._Element, asked: dict[int, Decimal], problems: list[Problem]
+) -> None:
+    """A return's lines (those of its own block: a message may carry several) are items of the
+    inventory, each returning, with the returns still awaiting customs (`asked`), at most what
+    is left."""
+    items = {item.gnum: item for item in inventory.items.all()}
+    block = element.getparent()
+    for row in block.iterchildren(f"{PREFIX}InvtRefundList") if block is not None else []:
+        line = Fields(row)
+        gnum, qty = _text(line, "gnum"), Decimal(_text(line, "qty") or "0")
+        item = items.get(int(gnum)) if gnum.isdecimal() else None
+        if item is not None:
+            asked[item.gnum] += qty
+            qty = asked[item.gnum]
+        if item is None:
+            problems.append(
+                _problem(
+                    "unknown_item",
+                    line["gnum"],
+                    _("Item %(gnum)s is not an item of the inventory.") % {"gnum": gnum},
+                )
+            )
+        elif qty > item.qty - item.returned_qty:
+            problems.append(
+                _problem(
+                    "return_exceeds",
+                    line["qty"],
+                    _("Item %(gnum)s returns %(qty)s in all; at most %(left)s are left to return.")
+                    % {
+                        "gnum": gnum,
+                        "qty": qty,
+                        "left": (item.qty - item.returned_qty).normalize(),
+                    },
+                )
+            )
 
 
 def _review_cancellation(intake: Intake, root: etree._Element, problems: list[Problem]) -> None:
@@ -478,42 +524,9 @@ def _review_cancellation(intake: Intake, root: etree._Element, problems: list[Pr
             )
         if not refund:
             continue
-        items = {item.gnum: item for item in inventory.items.all()}
-        # quantity returned by item: returns declared and not yet decided, then this return
-        asked: dict[int, Decimal] = _pending_returns(inventory)
-        # the lines of this return only: a message may carry several
-        block = element.getparent()
-        for row in block.iterchildren(f"{PREFIX}InvtRefundList") if block is not None else []:
-            line = Fields(row)
-            gnum, qty = _text(line, "gnum"), Decimal(_text(line, "qty") or "0")
-            item = items.get(int(gnum)) if gnum.isdecimal() else None
-            if item is not None:
-                asked[item.gnum] += qty
-                qty = asked[item.gnum]
-            if item is None:
-                problems.append(
-                    _problem(
-                        "unknown_item",
-                        line["gnum"],
-                        _("Item %(gnum)s is not an item of the inventory.") % {"gnum": gnum},
-                    )
-                )
-            elif qty > item.qty - item.returned_qty:
-                problems.append(
-                    _problem(
-                        "return_exceeds",
-                        line["qty"],
-                        _(
-                            "Item %(gnum)s returns %(qty)s in all; at most %(left)s are left "
-                            "to return."
-                        )
-                        % {
-                            "gnum": gnum,
-                            "qty": qty,
-                            "left": (item.qty - item.returned_qty).normalize(),
-                        },
-                    )
-                )
+        key = (inventory.ebp_code, inventory.ebc_code, inventory.order_no)
+        asked = _pending_returns("CEB625Message", _import_return_key, key)
+        _review_return_lines(inventory, element, asked, problems)
 
 
 # The documents a message declares: message code → (block, head, model, the model's key fields,
@@ -554,9 +567,11 @@ HELD: dict[str, tuple[str, str, Any, tuple[str, ...], tuple[str, ...]]] = {
 def _review_export_cancellation(
     intake: Intake, root: etree._Element, problems: list[Problem]
 ) -> None:
-    """An export cancellation (605) names, by its customs number, an export inventory of the
-    sender's parties."""
-    for element in root.iterfind(f"{PREFIX}InvtCancel"):
+    """An export cancellation (605) or return (213) names, by its customs number, an export
+    inventory of the sender's parties; a return's items are items of that inventory, each
+    returning at most what is left."""
+    refund = etree.QName(root).localname == "CEB213Message"
+    for element in root.iterfind(f".//{PREFIX}{'InvtRefundHead' if refund else 'InvtCancel'}"):
         head = Fields(element)
         intake.filed(head, ("ebcCode", "agentCode"), problems)
         number = _text(head, "invtNo")
@@ -583,6 +598,9 @@ def _review_export_cancellation(
                     ),
                 )
             )
+        elif refund:
+            asked = _pending_returns("CEB213Message", _export_return_key, (number,))
+            _review_return_lines(inventory, element, asked, problems)
 
 
 REVIEWS: dict[str, Callable[[Intake, etree._Element, list[Problem]], None]] = {
@@ -594,6 +612,7 @@ REVIEWS: dict[str, Callable[[Intake, etree._Element, list[Problem]], None]] = {
     "623": _review_cancellation,
     "625": _review_cancellation,
     "605": _review_export_cancellation,
+    "213": _review_export_cancellation,
 }
 
 

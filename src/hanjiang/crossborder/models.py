@@ -510,6 +510,9 @@ class ExportInventoryItem(models.Model):
     price = amount(_("price"))
     total_price = amount(_("total price"))
     currency = models.CharField(_("currency"), max_length=3)
+    returned_qty = models.DecimalField(
+        _("quantity returned (退货)"), max_digits=19, decimal_places=5, default=0, db_default=0
+    )
 
     class Meta:
         ordering = ["inventory", "gnum"]

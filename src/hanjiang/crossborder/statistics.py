@@ -86,7 +86,7 @@ def _export_totals(exports: Any) -> Any:
         "order_no",
         "declared_on",
         "items__currency",
-    ).annotate(total=Sum("items__total_price"))
+    ).annotate(total=Sum(net_value("items__")))
 
 
 def _exports_in_yuan(exports: Any, rates: Rates) -> list[dict[str, Any]]:
@@ -121,8 +121,8 @@ def exports_without_rate() -> dict[str, Decimal]:
 
 
 def net_value(path: str = "") -> Any:
-    """An import item's value less what was returned (`path`: the way from the queried model to
-    the item, e.g. `items__`)."""
+    """An item's value less what was returned (`path`: the way from the queried model to the
+    item, e.g. `items__`)."""
     return ExpressionWrapper(
         F(f"{path}total_price") - F(f"{path}returned_qty") * F(f"{path}price"),
         output_field=DecimalField(max_digits=19, decimal_places=5),

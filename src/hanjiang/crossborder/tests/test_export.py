@@ -169,3 +169,100 @@ def test_an_export_cancellation_is_answered_and_takes_the_inventory_out_of_the_f
     assert receipts.count() == 2 and all(check(m.content.encode()).valid for m in receipts)
     publish(datetime.date(2026, 11, 29))
     assert not DataValue.objects.filter(**city).exists()  # nothing left to count, not zero
+
+
+RETURN = """<?xml version="1.0" encoding="UTF-8"?>
+<ceb:CEB213Message guid="{guid}" version="1.0" xmlns:ceb="http://www.chinaport.gov.cn/ceb">
+	<ceb:InvtRefund>
+		<ceb:InvtRefundHead>
+			<ceb:guid>{guid}</ceb:guid>
+			<ceb:appType>1</ceb:appType>
+			<ceb:appTime>20261125100000</ceb:appTime>
+			<ceb:appStatus>2</ceb:appStatus>
+			<ceb:customsCode>4601</ceb:customsCode>
+			<ceb:ebpCode>4206960001</ceb:ebpCode>
+			<ceb:ebpName>测试电商平台（测试数据）</ceb:ebpName>
+			<ceb:ebcCode>4206960002</ceb:ebcCode>
+			<ceb:ebcName>测试电商企业（测试数据）</ceb:ebcName>
+			<ceb:logisticsNo>EXYD000000001</ceb:logisticsNo>
+			<ceb:logisticsCode>4206960004</ceb:logisticsCode>
+			<ceb:logisticsName>测试物流企业（测试数据）</ceb:logisticsName>
+			<ceb:coElNo>BACK0001</ceb:coElNo>
+			<ceb:invtNo>{number}</ceb:invtNo>
+			<ceb:agentCode>4206960002</ceb:agentCode>
+			<ceb:agentName>测试电商企业（测试数据）</ceb:agentName>
+			<ceb:billNo>EXBILL0001</ceb:billNo>
+			<ceb:ieFlag>I</ceb:ieFlag>
+			<ceb:trafMode>5</ceb:trafMode>
+			<ceb:trafName>飞机</ceb:trafName>
+			<ceb:portCode>4601</ceb:portCode>
+			<ceb:reason>测试退货（测试数据）</ceb:reason>
+			<ceb:country>303</ceb:country>
+			<ceb:voyageNo>TEST20261125</ceb:voyageNo>
+		</ceb:InvtRefundHead>
+		<ceb:InvtRefundList>
+			<ceb:gnum>1</ceb:gnum>
+			<ceb:gcode>0902301000</ceb:gcode>
+			<ceb:gname>测试襄茶</ceb:gname>
+			<ceb:gmodel>250克/盒</ceb:gmodel>
+			<ceb:qty>{qty}</ceb:qty>
+			<ceb:qty1>0.25</ceb:qty1>
+			<ceb:unit>140</ceb:unit>
+			<ceb:unit1>035</ceb:unit1>
+		</ceb:InvtRefundList>
+	</ceb:InvtRefund>
+	<ceb:BaseTransfer>
+		<ceb:copCode>4206960002</ceb:copCode>
+		<ceb:copName>测试电商企业（测试数据）</ceb:copName>
+		<ceb:dxpMode>DXP</ceb:dxpMode>
+		<ceb:dxpId>DXPENT0000000002</ceb:dxpId>
+	</ceb:BaseTransfer>
+</ceb:CEB213Message>
+"""
+
+
+def test_an_export_return_is_checked_answered_and_deducted(
+    statistics: None, trade_parties: dict[str, Any]
+) -> None:
+    agent = trade_parties["4206960002"]["user"]
+    messages_receive(actor=agent, files=[("e.xml", EXPORT)])
+
+    def refund(guid: str, number: str, qty: str) -> bytes:
+        return RETURN.format(guid=guid, number=number, qty=qty).encode("utf-8")
+
+    number = ExportInventory.objects.get().invt_no  # not numbered by customs yet
+    early = messages_receive(
+        actor=agent,
+        files=[
+            (
+                "r0.xml",
+                refund("B0000000-0000-4000-8000-000000000001", "4601" + "2026E000000000", "1"),
+            )
+        ],
+    )[0]
+    assert [p.code for p in early.checked.errors] == ["unknown_inventory"]
+    declare(list(Message.objects.all()))
+    inventory = ExportInventory.objects.get()
+    assert number == "" and inventory.status == "800"
+    # Four tins were sold: five cannot come back, neither in one return nor in two.
+    too_many = refund("B0000000-0000-4000-8000-000000000002", inventory.invt_no, "5")
+    refused = messages_receive(actor=agent, files=[("r1.xml", too_many)])[0]
+    assert [(p.code, p.path) for p in refused.checked.errors] == [
+        ("return_exceeds", "/ceb:CEB213Message/ceb:InvtRefund/ceb:InvtRefundList/ceb:qty")
+    ]
+    first = refund("B0000000-0000-4000-8000-000000000003", inventory.invt_no, "3")
+    (accepted,) = messages_receive(actor=agent, files=[("r2.xml", first)])
+    assert accepted.status == "accepted"
+    second = refund("B0000000-0000-4000-8000-000000000004", inventory.invt_no, "2")
+    (pending,) = messages_receive(actor=agent, files=[("r3.xml", second)])
+    assert [p.code for p in pending.checked.errors] == ["return_exceeds"]  # 3 still pending
+    applied = declare([accepted.message])
+    assert [(a.status, a.applied) for a in applied] == [("120", True), ("399", True)]
+    receipts = Message.objects.filter(channel="exchange", message_type="CEB214Message")
+    assert receipts.count() == 2 and all(check(m.content.encode()).valid for m in receipts)
+    assert [i.returned_qty for i in inventory.items.order_by("gnum")] == [3, 0]
+    publish(datetime.date(2026, 11, 29))
+    trade = DataValue.objects.get(
+        element__code="CROSSBORDER_TRADE", org_unit="420600000000", period="2026"
+    )
+    assert trade.number == pytest.approx(0.026)  # 500 − 3 × 80 = 260 CNY = 0.026 万元
