@@ -43,6 +43,8 @@ from hanjiang.crossborder.models import (
     Message,
     MessageStatus,
     Order,
+    TaxBill,
+    TaxBillStatus,
     TradeMode,
 )
 from hanjiang.registry.models import Division, DivisionLevel
@@ -112,6 +114,17 @@ def index(request: HttpRequest) -> HttpResponse:
     breakdown["county"] = {
         names.get(code, code): value for code, value in breakdown["county"].items()
     }
+    # Tax customs billed for those inventories (void bills left out).
+    taxes = (
+        TaxBill.objects.filter(inventory__in=inventories)
+        .exclude(status=TaxBillStatus.VOID)
+        .aggregate(
+            count=Count("id"),
+            duty=Sum("customs_tax"),
+            vat=Sum("value_added_tax"),
+            consumption=Sum("consumption_tax"),
+        )
+    )
     # Declarations sent by enterprises (receipts from customs are not counted).
     totals = Message.objects.exclude(channel=Channel.EXCHANGE).aggregate(
         all=Count("id"), refused=Count("id", filter=Q(status=MessageStatus.REFUSED))
@@ -127,6 +140,7 @@ def index(request: HttpRequest) -> HttpResponse:
             ],
             "top": top,
             "totals": totals,
+            "taxes": taxes,
             "refused_rate": 100 * totals["refused"] / totals["all"] if totals["all"] else None,
             "pending": Filing.objects.filter(status=FilingStatus.SUBMITTED).count(),
             "without_rate": sorted(statistics.exports_without_rate().items())

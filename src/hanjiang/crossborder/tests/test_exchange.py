@@ -45,7 +45,10 @@ def test_the_envelope_is_valid_and_carries_the_message(trade_messages: dict[str,
 
 
 def test_a_trade_goes_through_the_simulator(
-    trade_parties: dict[str, Any], trade_messages: dict[str, bytes], client_for: Any
+    trade_parties: dict[str, Any],
+    trade_messages: dict[str, bytes],
+    client_for: Any,
+    users: dict[str, Any],
 ) -> None:
     _declare_trade(trade_parties, trade_messages)
     applied = declare(list(Message.objects.order_by("received_at", "id")))
@@ -87,6 +90,13 @@ def test_a_trade_goes_through_the_simulator(
     )
     assert page.context["bills"] == [(bill, Decimal("0.00"))]
     assert page.context["tax"].tax == Decimal("42.14")
+    overview = client_for(users["city_admin"]).get("/crossborder/").context["taxes"]
+    assert overview == {
+        "count": 1,
+        "duty": Decimal("0"),
+        "vat": Decimal("34.52"),
+        "consumption": Decimal("7.62"),
+    }
     # A later receipt of the same bill (summarised) replaces it; one naming no inventory is
     # recorded unmatched.
     later = receipts.get(message_type="CEB816Message").content.encode()
