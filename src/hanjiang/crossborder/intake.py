@@ -14,7 +14,9 @@ Rules (after the message checks of `messages` and `rules`):
 - a message guid is used once (among accepted messages and within a batch);
 - `appType` 1 declares a document whose key (order: platform + order number; payment: payment
   company + transaction; waybill: logistics company + waybill number; inventory: platform +
-  enterprise + order number) is not yet declared; 2 changes and 3 deletes one that is;
+  enterprise + order number) is not yet declared, or was deleted (it is then the same record,
+  declared anew); 2 changes and 3 deletes one that is — stored, or as the batch's earlier
+  messages leave it (deleted earlier in the batch, it cannot be changed);
 - a batch is applied whole or not at all: when any message of it fails, nothing of it is stored
   but the refused messages themselves (with their CEB900 receipts), so that the sender sees what
   to fix; each valid message of a refused batch is reported as not applied.
@@ -125,6 +127,8 @@ class Intake:
         self.accepted_guids: set[str] | None = None  # of the batch, when looked up together
         self.held: dict[Any, set[tuple[str, ...]]] = {}  # model → keys of its live documents
         self.rows = RowCache()  # items read for the review, read again for storing
+        # model → keys ({field: value} as a set) of documents their senders deleted (appType 3)
+        self.withdrawn: dict[Any, set[frozenset[tuple[str, str]]]] = {}
 
     def prefetch(self, batch: Sequence[Checked]) -> None:
         """Look up, in a few queries for the whole batch, what `review` asks of the records for
@@ -157,13 +161,17 @@ class Intake:
             fields = next(spec[3] for spec in HELD.values() if spec[2] is model)
             numbers = sorted({key[-1] for key in wanted})
             held: set[tuple[str, ...]] = set()
+            deleted: set[frozenset[tuple[str, str]]] = set()
             for first in range(0, len(numbers), 500):
-                held |= set(
-                    model.objects.filter(
-                        **{f"{fields[-1]}__in": numbers[first : first + 500]}, withdrawn=False
-                    ).values_list(*fields)
-                )
+                for *values, withdrawn in model.objects.filter(
+                    **{f"{fields[-1]}__in": numbers[first : first + 500]}
+                ).values_list(*fields, "withdrawn"):
+                    if withdrawn:
+                        deleted.add(frozenset(zip(fields, values, strict=True)))
+                    else:
+                        held.add(tuple(values))
             self.held[model] = held
+            self.withdrawn[model] = deleted
         for year, digests in buyers.items():
             self.totals |= {(buyer, year): Decimal(0) for buyer in digests}
             self.totals |= {
@@ -304,7 +312,8 @@ class Intake:
         """appType 1 needs a new key, 2 and 3 an existing one (stored or earlier in the batch)."""
         app_type = _text(found, "appType")
         element = found.get("appType")
-        known = exists or self.keys.get(key, 0) in {1, 2}
+        last = self.keys.get(key)  # the batch's last appType for the key, when it has one
+        known = last in {1, 2} if last is not None else exists
         if element is None:
             return
         if app_type == "1" and known:
@@ -653,19 +662,24 @@ class Writer:
     documents one by one (their items replaced). A document declared and changed within the same
     batch is one document."""
 
-    def __init__(self, rows: RowCache) -> None:
+    def __init__(
+        self, rows: RowCache, withdrawn: dict[Any, set[frozenset[tuple[str, str]]]]
+    ) -> None:
         self.rows = rows
+        self.withdrawn = withdrawn
         self.documents: dict[tuple[Any, tuple[str, ...]], Any] = {}
         self.items: dict[int, tuple[Any, Any, tuple[str, ...], list[list[Any]]]] = {}
 
     def document(self, model: Any, key: dict[str, str], head: Fields, message: Message) -> Any:
-        """The document of `key` to fill: a new one (appType 1), or the one declared (2, 3) —
-        earlier in the batch or stored."""
+        """The document of `key` to fill: a new one (appType 1) — or the deleted one it declares
+        anew —, or the one declared (2, 3), earlier in the batch or stored."""
         app_type = _text(head, "appType")
         known = (model, tuple(key.values()))
         document = self.documents.get(known)
         if document is None and app_type != "1":
             document = model.objects.filter(**key, withdrawn=False).first()
+        elif document is None and frozenset(key.items()) in self.withdrawn.get(model, set()):
+            document = model.objects.filter(**key).first()  # declared anew after its deletion
         document = document or model(**key)
         if document.pk is not None:  # declared anew: customs answers the new declaration
             document.status, document.status_info = CustomsStatus.DECLARING, ""
@@ -974,7 +988,7 @@ def messages_receive(
     with transaction.atomic():
         Message.objects.bulk_create([message for _outcome, message in stored])
         declared: list[tuple[int, str]] = []  # (message, document guid) of accepted messages
-        writer = Writer(intake.rows)
+        writer = Writer(intake.rows, intake.withdrawn)
         for outcome, message in stored:
             tree = outcome.checked.tree
             if outcome.status != MessageStatus.ACCEPTED or tree is None:

@@ -18,8 +18,9 @@ Rules:
 - the platform signs, with the signer its settings name (`CROSSBORDER_SIGNER`), the outbound
   messages that carry no signature; a message its sender signed goes as it was signed;
 - verification recomputes the digest and checks the signature with the certificate's public key,
-  for both pairs of methods; a method it does not know is a warning; the certificate's chain of
-  trust is not checked here (the exchange does that).
+  for both pairs of methods; any other method, or a digest method that does not go with the
+  signature method, is refused (a signature that cannot be verified is not taken as one); the
+  certificate's chain of trust is not checked here (the exchange does that).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from lxml import etree
 from tongsuopy.crypto import hashes as sm_hashes
 from tongsuopy.crypto import serialization as sm_serialization
 from tongsuopy.crypto.asymciphers import ec as sm_ec
+from tongsuopy.crypto.exceptions import InternalError as SmInternalError
 from tongsuopy.crypto.exceptions import InvalidSignature as SmInvalidSignature
 from tongsuopy.crypto.exceptions import UnsupportedAlgorithm as SmUnsupportedAlgorithm
 
@@ -55,6 +57,7 @@ SHA1 = "http://www.w3.org/2000/09/xmldsig#sha1"
 SM2_SM3 = "http://www.chinaport.gov.cn/2022/04/xmldsig#sm2-sm3"
 SM3 = "http://www.chinaport.gov.cn/2022/04/xmldsig#sm3"
 SM2_CURVE = "1.2.156.10197.1.301"  # the SM2 curve's object identifier
+SM_ERRORS = (SmInvalidSignature, SmInternalError, SmUnsupportedAlgorithm)
 
 
 class Signer(Protocol):
@@ -164,7 +167,7 @@ def _rsa_sha1_verifies(certificate_der: bytes, value: bytes, data: bytes) -> boo
 def _sm2_sm3_verifies(certificate_der: bytes, value: bytes, data: bytes) -> bool:
     try:
         _sm2_public_key(certificate_der).verify(value, data, sm_ec.ECDSA(sm_hashes.SM3()))
-    except SmInvalidSignature:
+    except SM_ERRORS:  # a value that is not DER raises an internal error
         return False
     return True
 
@@ -175,6 +178,8 @@ SIGNATURES: dict[str, Callable[[bytes, bytes, bytes], bool]] = {
     SM2_SM3: _sm2_sm3_verifies,
 }
 DIGESTS: dict[str, Callable[[bytes], bytes]] = {SHA1: _sha1, SM3: _sm3}
+# The digest method that goes with each signature method.
+PAIRS = {RSA_SHA1: SHA1, SM2_SM3: SM3}
 
 
 def configured_signer() -> Signer | None:
@@ -259,19 +264,31 @@ def verify(root: etree._Element) -> list[Problem]:
     signed_info = signature.find(_ds("SignedInfo"))
     method = signature.find(f"{_ds('SignedInfo')}/{_ds('SignatureMethod')}")
     digest_method = signature.find(f".//{_ds('DigestMethod')}")
-    for element, known in ((method, SIGNATURES), (digest_method, DIGESTS)):
-        algorithm = element.get("Algorithm", "") if element is not None else ""
-        if element is not None and algorithm not in known:
-            return [
-                Problem(
-                    "signature_method",
-                    path_of(element),
-                    _("The signature method %(method)s cannot be verified here.")
-                    % {"method": algorithm},
-                    "platform",
-                    "warning",
+    signature_algorithm = method.get("Algorithm", "") if method is not None else ""
+    digest_algorithm = digest_method.get("Algorithm", "") if digest_method is not None else ""
+    if method is not None and signature_algorithm not in SIGNATURES:
+        return [
+            Problem(
+                "signature_method",
+                path_of(method),
+                _(
+                    "The signature method %(method)s is not one of the specification's "
+                    "(SM2-SM3, RSA-SHA1)."
                 )
-            ]
+                % {"method": signature_algorithm},
+                "platform",
+            )
+        ]
+    if digest_method is not None and PAIRS.get(signature_algorithm) != digest_algorithm:
+        return [
+            Problem(
+                "signature_method",
+                path_of(digest_method),
+                _("The digest method %(digest)s does not go with the signature method %(method)s.")
+                % {"digest": digest_algorithm, "method": signature_algorithm},
+                "platform",
+            )
+        ]
     digest_element = signature.find(f".//{_ds('DigestValue')}")
     value_element = signature.find(_ds("SignatureValue"))
     certificate_element = signature.find(f".//{_ds('X509Certificate')}")
@@ -314,7 +331,7 @@ def verify(root: etree._Element) -> list[Problem]:
             base64.b64decode("".join((value_element.text or "").split())),
             _c14n(signed_info),
         )
-    except (ValueError, UnsupportedAlgorithm):  # not a certificate, not Base64, another key
+    except (ValueError, UnsupportedAlgorithm, *SM_ERRORS):  # not Base64, DER, a certificate …
         verifies = False
     if not verifies:
         return [

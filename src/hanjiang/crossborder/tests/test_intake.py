@@ -159,6 +159,26 @@ def test_app_types_duplicates_and_changes(
         (2, "测试面霜（改）"),
     ]
     assert Order.objects.count() == 2 and OrderItem.objects.count() == 4
+    # Deleted, then changed, in one batch: the change names nothing live any more.
+    deleted = changed.replace(b"6E3A1C52", b"7E3A1C52").replace(
+        b"<ceb:appType>2<", b"<ceb:appType>3<"
+    )
+    late = changed.replace(b"6E3A1C52", b"8E3A1C52")
+    outcomes = _send(trade_parties, "4206960002", [("x.xml", deleted), ("y.xml", late)])
+    assert [o.status for o in outcomes] == ["not_applied", "refused"]
+    assert [p.code for p in outcomes[1].checked.errors] == ["not_declared"]
+    assert Order.objects.get(order_no=number.decode()).withdrawn is False
+    # Deleted in one batch, declared anew in a later one: the same record, live again.
+    assert _send(trade_parties, "4206960002", [("x.xml", deleted)])[0].status == "accepted"
+    assert Order.objects.get(order_no=number.decode()).withdrawn is True
+    anew = declared.replace(b"5D3A1C52", b"9E3A1C52")
+    assert _send(trade_parties, "4206960002", [("n.xml", anew)])[0].status == "accepted"
+    stored = Order.objects.get(order_no=number.decode())
+    assert (stored.withdrawn, stored.app_type, stored.message.name) == (False, "1", "n.xml")
+    assert list(stored.items.order_by("gnum").values_list("item_name", flat=True)) == [
+        "测试奶粉",
+        "测试面霜",
+    ]
 
 
 def test_inventories_name_filed_goods_and_signatures_verify(

@@ -95,12 +95,29 @@ def test_changed_messages_and_signatures_are_refused(sm2_signer: Sm2Sm3Signer, s
     ]
 
 
-def test_a_method_not_known_here_is_a_warning(sm2_signer: Sm2Sm3Signer) -> None:
-    signed = sign(ORDER, sm2_signer).replace(
+def test_only_the_specifications_methods_in_their_pairs_are_taken(
+    sm2_signer: Sm2Sm3Signer,
+) -> None:
+    signed = sign(ORDER, sm2_signer)
+    # A changed message whose method is renamed is not let through unverified.
+    renamed = signed.replace(b"<ceb:buyerName>", b"<ceb:buyerName>X", 1).replace(
         SM2_SM3.encode(), b"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
     )
-    assert _problems(signed) == [
-        ("warning", "signature_method", f"{SIGNATURE}/ds:SignedInfo/ds:SignatureMethod")
+    assert _problems(renamed) == [
+        ("error", "signature_method", f"{SIGNATURE}/ds:SignedInfo/ds:SignatureMethod")
+    ]
+    mixed = signed.replace(SM3.encode() + b'"', b'http://www.w3.org/2000/09/xmldsig#sha1"')
+    assert _problems(mixed) == [
+        ("error", "signature_method", f"{SIGNATURE}/ds:SignedInfo/ds:Reference/ds:DigestMethod")
+    ]
+
+
+@pytest.mark.parametrize("value", ["AAAA", "", "QUJD", "MAA="])
+def test_a_signature_value_that_is_not_one_is_refused(sm2_signer: Sm2Sm3Signer, value: str) -> None:
+    root = etree.fromstring(sign(ORDER, sm2_signer))
+    _ds(root, "Signature/SignatureValue").text = value
+    assert _problems(etree.tostring(root)) == [
+        ("error", "signature_invalid", f"{SIGNATURE}/ds:SignatureValue")
     ]
 
 
