@@ -28,6 +28,7 @@ Rules:
 from __future__ import annotations
 
 import base64
+import itertools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -294,7 +295,7 @@ class Simulator:
         receipts = []
         for block in _children(root, "Inventory"):
             head = Fields(block.find(f"{PREFIX}InventoryHead"))
-            number = f"{_text(head, 'customsCode')}{stamp[:4]}E{stamp[8:17]}"
+            number = _inventory_number(_text(head, "customsCode"), "E", stamp)
             for status, info in (
                 ("120", "[模拟海关] 清单已入库"),
                 ("399", "[模拟海关] 审结"),
@@ -352,8 +353,7 @@ class Simulator:
                 if not failed
                 else [("100", "[模拟海关] 退单：三单比对未通过：" + "；".join(failed))]
             )
-            # A simulated customs inventory number: district, year, I, 9 digits.
-            invt_no = f"{_text(head, 'customsCode')}{stamp[:4]}I{stamp[8:17]}"
+            invt_no = _inventory_number(_text(head, "customsCode"), "I", stamp)
             for status, info in steps:
                 receipts.append(
                     _receipt(
@@ -371,6 +371,15 @@ class Simulator:
             if not failed and order is not None:
                 receipts.extend(_tax_bill(order, block, invt_no, stamp))
         return receipts
+
+
+_serial = itertools.count()
+
+
+def _inventory_number(district: str, flag: str, stamp: str) -> str:
+    """A simulated customs inventory number: district, year, I or E, then 9 digits — the time
+    to the second and a serial, so that each inventory of a message has its own."""
+    return f"{district}{stamp[:4]}{flag}{stamp[8:14]}{next(_serial) % 1000:03d}"
 
 
 def _tax_bill(order: Order, block: etree._Element, invt_no: str, stamp: str) -> list[bytes]:
@@ -405,9 +414,12 @@ def _tax_bill(order: Order, block: etree._Element, invt_no: str, stamp: str) -> 
         ("customsCode", _text(head, "customsCode")),
     ]
     _fill(etree.SubElement(bill, f"{PREFIX}TaxHeadRd"), values)
-    items = _children(block, "InventoryList")
-    for item, (price, vat, consumption) in zip(items, computed.lines, strict=False):
+    # The order's lines by item number: the trade passed the check, so its inventory has the
+    # same item numbers.
+    lines = dict(zip((item.gnum for item in order.items.all()), computed.lines, strict=True))
+    for item in _children(block, "InventoryList"):
         found = Fields(item)
+        price, vat, consumption = lines[int(_text(found, "gnum"))]
         _fill(
             etree.SubElement(bill, f"{PREFIX}TaxListRd"),
             [
@@ -590,16 +602,8 @@ def receipts_ingest(receipts: Sequence[bytes]) -> list[Applied]:
             for block in _children(checked.tree, block_name):
                 found = _fields(block)
                 if checked.code == "816":  # a tax bill names its inventory by customs number
-                    inventory = _taxed(found)
-                    if inventory is None:
-                        problems.append(
-                            _unapplied(
-                                "unmatched",
-                                path_of(block),
-                                _("No declared inventory has this customs inventory number."),
-                            )
-                        )
-                    else:
+                    inventory = _billed(checked.valid, block, found, problems)
+                    if inventory is not None:
                         bills.append((inventory, found))
                         filing, moved = filing or inventory.message.filing, True
                     applied.append(
@@ -673,10 +677,39 @@ def receipts_ingest(receipts: Sequence[bytes]) -> list[Applied]:
     return applied
 
 
-def _taxed(found: Fields) -> Inventory | None:
-    """The inventory of a tax bill: the one customs numbered so (its 622 receipt)."""
+def _billed(valid: bool, block: etree._Element, found: Fields, problems: list[Any]) -> Any:
+    """The inventory a tax bill (816) is to be recorded against — the one customs numbered so
+    (its 622 receipt) — or None, with the reason among `problems`: a bill the schema refuses, an
+    unknown number, an older state of a bill already recorded."""
     number = _text(found, "invtNo")
-    return Inventory.objects.filter(invt_no=number).first() if number else None
+    inventory = (
+        Inventory.objects.select_related("message__filing").filter(invt_no=number).first()
+        if valid and number
+        else None
+    )
+    known = TaxBill.objects.filter(tax_no=_text(found, "taxNo")).first() if valid else None
+    if not valid:
+        problem = _unapplied(
+            "invalid",
+            path_of(block),
+            _("The tax bill does not match the schema: not recorded."),
+        )
+    elif inventory is None:
+        problem = _unapplied(
+            "unmatched",
+            path_of(block),
+            _("No declared inventory has this customs inventory number."),
+        )
+    elif known is not None and known.return_time > _text(found, "returnTime"):
+        problem = _unapplied(
+            "stale_status",
+            path_of(block),
+            _("An older status arrived late: recorded, not applied."),
+        )
+    else:
+        return inventory
+    problems.append(problem)
+    return None
 
 
 def _unapplied(code: str, path: str, message: Any) -> dict[str, str]:

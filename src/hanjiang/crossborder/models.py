@@ -335,7 +335,9 @@ class Inventory(Document, Secret):
     buyer_id_digest = models.CharField(max_length=64, db_index=True)
     freight = amount(_("freight"))
     declared_on = models.DateField(_("declared on"))
-    invt_no = models.CharField(_("customs inventory number"), max_length=20, blank=True)
+    invt_no = models.CharField(
+        _("customs inventory number"), max_length=20, blank=True, db_index=True
+    )
     cancelled = models.BooleanField(
         _("cancelled by customs (撤单)"), default=False, db_default=False
     )
@@ -481,7 +483,9 @@ class ExportInventory(Document):
     trade_mode = models.CharField(_("trade mode"), max_length=4)
     statistics_flag = models.CharField(_("statistics flag"), max_length=1)
     country = models.CharField(_("destination country"), max_length=3)
-    invt_no = models.CharField(_("customs inventory number"), max_length=20, blank=True)
+    invt_no = models.CharField(
+        _("customs inventory number"), max_length=20, blank=True, db_index=True
+    )
     declared_on = models.DateField(_("declared on"))
     cancelled = models.BooleanField(
         _("cancelled by customs (撤单)"), default=False, db_default=False

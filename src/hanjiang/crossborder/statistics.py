@@ -195,60 +195,55 @@ def publish(today: datetime.date) -> int:
     ]
     first = min((day for day in firsts if day is not None), default=None)
     values: list[DerivedValue] = []
-    years: set[str] = set()
-    rates = Rates()
-    threshold = getattr(settings, "CROSSBORDER_LEADING_VALUE", None)
-    if first is not None:
-        for year in range(first.year, today.year + 1):
-            years.add(str(year))
-            trades = concluded().filter(declared_on__year=year)
-            value: dict[str, Decimal] = defaultdict(Decimal)
-            by_firm: dict[str, Decimal] = defaultdict(Decimal)
-            active: dict[str, set[str]] = defaultdict(set)
-            modes: dict[str, set[str]] = defaultdict(set)
-            exports = concluded_exports().filter(declared_on__year=year)
-            rows = list(
-                trades.values(
-                    "ebc_code", "ebp_code", "logistics_code", "trade_mode", "order_no"
-                ).annotate(total=Sum(net_value("items__")))
-            ) + _exports_in_yuan(exports, rates)
-            for row in rows:
-                total = row["total"] or Decimal(0)
-                county = counties.get(row["ebc_code"], "")
-                for unit in (unit for unit in (county, city) if unit):
-                    value[unit] += total
-                    modes[unit].add(row["trade_mode"])
-                    active[unit].update(
-                        code
-                        for code in (row["ebc_code"], row["ebp_code"], row["logistics_code"])
-                        if code in counties
-                    )
-                by_firm[row["ebc_code"]] += total
-            for unit in value:
-                values += [
-                    DerivedValue("CROSSBORDER_TRADE", str(year), unit, float(value[unit] / 10000)),
-                    DerivedValue("CROSSBORDER_ACTIVE_ENTITIES", str(year), unit, len(active[unit])),
-                    DerivedValue("CROSSBORDER_MODES_IN_USE", str(year), unit, len(modes[unit])),
-                ]
-            end = datetime.datetime(year, 12, 31, 23, 59, tzinfo=datetime.UTC)
-            filed = Filing.objects.filter(
-                status=FilingStatus.APPROVED, reviewed_at__lte=end
-            ).count()
-            if city:
-                values.append(DerivedValue("CROSSBORDER_ENTITIES", str(year), city, filed))
-            if threshold is not None and city:
-                leading = sum(1 for total in by_firm.values() if total >= Decimal(str(threshold)))
-                values.append(
-                    DerivedValue("CROSSBORDER_LEADING_ENTERPRISES", str(year), city, leading)
-                )
-    # The years that held figures before: a cancelled or deleted declaration may leave a year
-    # with nothing to count, whose old figures must go (missing, not zero).
+    # Every year from the first declaration to today, and the years that held figures before: a
+    # cancelled or deleted declaration may leave a year with nothing to count, whose old trade
+    # figures must go (missing, not zero) while its count of filed entities stays.
+    years = {str(year) for year in range(first.year, today.year + 1)} if first else set()
     years |= set(
         DataValue.objects.filter(source__code=SOURCE)
         .order_by()
         .values_list("period", flat=True)
         .distinct()
     )
+    rates = Rates()
+    threshold = getattr(settings, "CROSSBORDER_LEADING_VALUE", None)
+    for year in sorted(int(period) for period in years if period.isdecimal()):
+        trades = concluded().filter(declared_on__year=year)
+        value: dict[str, Decimal] = defaultdict(Decimal)
+        by_firm: dict[str, Decimal] = defaultdict(Decimal)
+        active: dict[str, set[str]] = defaultdict(set)
+        modes: dict[str, set[str]] = defaultdict(set)
+        exports = concluded_exports().filter(declared_on__year=year)
+        rows = list(
+            trades.values(
+                "ebc_code", "ebp_code", "logistics_code", "trade_mode", "order_no"
+            ).annotate(total=Sum(net_value("items__")))
+        ) + _exports_in_yuan(exports, rates)
+        for row in rows:
+            total = row["total"] or Decimal(0)
+            county = counties.get(row["ebc_code"], "")
+            for unit in (unit for unit in (county, city) if unit):
+                value[unit] += total
+                modes[unit].add(row["trade_mode"])
+                active[unit].update(
+                    code
+                    for code in (row["ebc_code"], row["ebp_code"], row["logistics_code"])
+                    if code in counties
+                )
+            by_firm[row["ebc_code"]] += total
+        for unit in value:
+            values += [
+                DerivedValue("CROSSBORDER_TRADE", str(year), unit, float(value[unit] / 10000)),
+                DerivedValue("CROSSBORDER_ACTIVE_ENTITIES", str(year), unit, len(active[unit])),
+                DerivedValue("CROSSBORDER_MODES_IN_USE", str(year), unit, len(modes[unit])),
+            ]
+        end = datetime.datetime(year, 12, 31, 23, 59, tzinfo=datetime.UTC)
+        filed = Filing.objects.filter(status=FilingStatus.APPROVED, reviewed_at__lte=end).count()
+        if city:
+            values.append(DerivedValue("CROSSBORDER_ENTITIES", str(year), city, filed))
+        if threshold is not None and city:
+            leading = sum(1 for total in by_firm.values() if total >= Decimal(str(threshold)))
+            values.append(DerivedValue("CROSSBORDER_LEADING_ENTERPRISES", str(year), city, leading))
     summary = derived_values_publish(
         source_code=SOURCE, elements=set(ELEMENTS), periods=years, values=values
     )

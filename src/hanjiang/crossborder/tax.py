@@ -14,7 +14,8 @@ policy is a change of data):
   computed here;
 - otherwise above a limit the order is general trade, not retail import: a warning before it is
   declared.
-Amounts are rounded to the cent.
+Amounts are rounded to the cent: VAT and consumption tax each, the tax being their sum (as a
+customs tax bill adds them up).
 """
 
 from __future__ import annotations
@@ -162,9 +163,9 @@ def compute(
                 for value in (part, base * vat, base * ct)
             )
         )
-    result.tax = (vat_total + consumption_total).quantize(CENT, rounding=ROUND_HALF_UP)
     result.vat = vat_total.quantize(CENT, rounding=ROUND_HALF_UP)
     result.consumption = consumption_total.quantize(CENT, rounding=ROUND_HALF_UP)
+    result.tax = result.vat + result.consumption  # as a tax bill adds up its parts
     return result
 
 

@@ -105,6 +105,27 @@ def test_a_trade_goes_through_the_simulator(
     applied = receipts_ingest([later, unknown])
     assert [(a.status, a.applied) for a in applied] == [("2", True), ("2", False)]
     assert list(TaxBill.objects.values_list("status", flat=True)) == ["2"]
+    # An older state arriving late does not replace the bill; a bill the schema refuses (six
+    # decimals) is not recorded.
+    stamp = etree.fromstring(later).findtext(".//{http://www.chinaport.gov.cn/ceb}returnTime")
+    older = later.replace(b"<ceb:status>2<", b"<ceb:status>3<").replace(
+        stamp.encode(), b"20200101000000000"
+    )
+    broken = later.replace(b"<ceb:status>2<", b"<ceb:status>3<").replace(
+        b"<ceb:valueAddedTax>34.52<", b"<ceb:valueAddedTax>34.520001<"
+    )
+    assert [a.applied for a in receipts_ingest([older, broken])] == [False, False]
+    assert list(TaxBill.objects.values_list("status", "value_added_tax")) == [
+        ("2", Decimal("34.52"))
+    ]
+    bills = Message.objects.filter(message_type="CEB816Message").order_by("id")
+    assert [[p["code"] for p in m.problems] for m in bills] == [
+        [],  # the simulator's bill
+        [],  # summarised
+        ["unmatched"],
+        ["stale_status"],
+        ["invalid"],
+    ]
     # Sent messages are not sent twice.
     assert declare(list(Message.objects.all())) == []
 
@@ -324,3 +345,28 @@ def test_only_the_parties_return_once_and_a_rejection_stays(
     assert Order.objects.get().status == "100"
     receipts_ingest([r.replace(b">100<", b">120<") for r in late])
     assert Order.objects.get().status == "100"
+
+
+def test_each_inventory_of_a_message_gets_its_own_customs_number(
+    trade_parties: dict[str, Any], signer: Any
+) -> None:
+    root = etree.fromstring((DATA / "CEB621-synthetic.xml").read_bytes())
+    block = root.find("{http://www.chinaport.gov.cn/ceb}Inventory")
+    assert block is not None
+    for n in range(2, 4):
+        twin = etree.fromstring(etree.tostring(block))
+        for element in twin.iter("{http://www.chinaport.gov.cn/ceb}orderNo"):
+            element.text = f"XYTEST20261105{n:05d}"
+        block.addnext(twin)
+    data = sign(etree.tostring(root, xml_declaration=True, encoding="UTF-8"), signer)
+    assert check(data).valid
+    receipts = Simulator().send(
+        wrap(data, sender_id="x", message_type="CEB621Message", cop_msg_id="three")
+    )
+    numbers = {
+        element.text
+        for receipt in receipts
+        for element in etree.fromstring(receipt).iter("{http://www.chinaport.gov.cn/ceb}invtNo")
+    }
+    assert len(receipts) == 3 and len(numbers) == 3  # three rejected (no orders), three numbers
+    assert all(len(number) == 18 for number in numbers)

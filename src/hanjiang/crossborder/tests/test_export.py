@@ -169,6 +169,10 @@ def test_an_export_cancellation_is_answered_and_takes_the_inventory_out_of_the_f
     assert receipts.count() == 2 and all(check(m.content.encode()).valid for m in receipts)
     publish(datetime.date(2026, 11, 29))
     assert not DataValue.objects.filter(**city).exists()  # nothing left to count, not zero
+    entities = city | {"element__code": "CROSSBORDER_ENTITIES"}
+    assert (
+        DataValue.objects.get(**entities).number == 0
+    )  # kept; the test filings have no review date
 
 
 RETURN = """<?xml version="1.0" encoding="UTF-8"?>
