@@ -627,11 +627,12 @@ def receipts_ingest(receipts: Sequence[bytes]) -> list[Applied]:
                     continue
                 message = target if isinstance(target, Message) else target.message
                 filing = filing or message.filing
-                current = target.customs_status if isinstance(target, Message) else target.status
+                guid = _text(found, "guid")
+                current = _status_of(target, guid)
                 forward = bool(status) and _forward(current, status)
                 if forward:
                     moved = True
-                    _move(target, status, _text(found, "returnInfo"), _text(found, "invtNo"))
+                    _move(target, guid, status, _text(found, "returnInfo"), _text(found, "invtNo"))
                     before, after = RANK.get(current, -1), RANK.get(status, -1)
                     if (
                         checked.code in {"624", "606", "626", "214"}
@@ -722,9 +723,26 @@ def _unapplied(code: str, path: str, message: Any) -> dict[str, str]:
     }
 
 
-def _move(target: Any, status: str, info: str, invt_no: str) -> None:
+def _status_of(target: Any, guid: str) -> str:
+    """The customs status of what a receipt answers: the record's, or for a document without a
+    record of its own, the document's in its message (a message may carry several)."""
+    if not isinstance(target, Message):
+        return str(target.status)
+    found = target.declared_guids.filter(guid=guid).values_list("customs_status", flat=True)
+    return next(iter(found), target.customs_status)
+
+
+def _move(target: Any, guid: str, status: str, info: str, invt_no: str) -> None:
     if isinstance(target, Message):
-        target.customs_status, target.customs_info = status, info
+        # The document's status; the message shows its least advanced document's (a rejected
+        # one first), with the latest receipt's information.
+        target.declared_guids.filter(guid=guid).update(customs_status=status)
+        statuses = list(target.declared_guids.values_list("customs_status", flat=True))
+        target.customs_status = min(
+            statuses or [status],
+            key=lambda code: -2 if code == CustomsStatus.REJECTED else RANK.get(code or "2", -1),
+        )
+        target.customs_info = info
         target.save(update_fields=["customs_status", "customs_info"])
         return
     target.status, target.status_info = status, info

@@ -32,6 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
@@ -127,6 +128,9 @@ class Intake:
         self.accepted_guids: set[str] | None = None  # of the batch, when looked up together
         self.held: dict[Any, set[tuple[str, ...]]] = {}  # model → keys of its live documents
         self.rows = RowCache()  # items read for the review, read again for storing
+        # (return message type, inventory key) → quantity asked back by item: the returns
+        # awaiting customs, then those of this batch, head by head
+        self.asked: dict[tuple[str, tuple[str, ...]], defaultdict[int, Decimal]] = {}
         # model → keys ({field: value} as a set) of documents their senders deleted (appType 3)
         self.withdrawn: dict[Any, set[frozenset[tuple[str, str]]]] = {}
 
@@ -178,6 +182,14 @@ class Intake:
                 (buyer, year): goods + freight
                 for buyer, goods, freight in tax.year_totals(sorted(digests), year)
             }
+
+    def returned(
+        self, message_type: str, key_of: Callable[[Fields], tuple[str, ...]], key: tuple[str, ...]
+    ) -> defaultdict[int, Decimal]:
+        """The quantities asked back so far of the inventory with `key`, by item (see `asked`)."""
+        if (message_type, key) not in self.asked:
+            self.asked[(message_type, key)] = _pending_returns(message_type, key_of, key)
+        return self.asked[(message_type, key)]
 
     def is_held(self, model: Any, fields: tuple[str, ...], key: tuple[str, ...]) -> bool:
         """Whether a live document of `model` has this key (prefetched for the batch)."""
@@ -435,13 +447,19 @@ def _pending_returns(
     """The quantities, by item, of the accepted returns (`message_type`) of the inventory whose
     return heads have `key` that customs has neither approved (399 and on) nor rejected yet."""
     pending: defaultdict[int, Decimal] = defaultdict(Decimal)
+    decided = ["100", "399", "800", "899"]
+    undecided = DeclaredGuid.objects.filter(message=OuterRef("pk")).exclude(
+        customs_status__in=decided
+    )
     for message in Message.objects.filter(
-        message_type=message_type, status=MessageStatus.ACCEPTED
-    ).exclude(customs_status__in=["100", "399", "800", "899"]):
+        Exists(undecided), message_type=message_type, status=MessageStatus.ACCEPTED
+    ):
+        statuses = dict(message.declared_guids.values_list("guid", "customs_status"))
         root = etree.fromstring(message.content.encode("utf-8"), _parser())
         for element in root.iterfind(f".//{PREFIX}InvtRefundHead"):
             block = element.getparent()
-            if key_of(Fields(element)) != key or block is None:
+            head = Fields(element)
+            if key_of(head) != key or block is None or statuses.get(_text(head, "guid")) in decided:
                 continue
             for row in block.iterchildren(f"{PREFIX}InvtRefundList"):
                 line = Fields(row)
@@ -534,7 +552,7 @@ def _review_cancellation(intake: Intake, root: etree._Element, problems: list[Pr
         if not refund:
             continue
         key = (inventory.ebp_code, inventory.ebc_code, inventory.order_no)
-        asked = _pending_returns("CEB625Message", _import_return_key, key)
+        asked = intake.returned("CEB625Message", _import_return_key, key)
         _review_return_lines(inventory, element, asked, problems)
 
 
@@ -608,7 +626,7 @@ def _review_export_cancellation(
                 )
             )
         elif refund:
-            asked = _pending_returns("CEB213Message", _export_return_key, (number,))
+            asked = intake.returned("CEB213Message", _export_return_key, (number,))
             _review_return_lines(inventory, element, asked, problems)
 
 

@@ -163,10 +163,14 @@ class Message(models.Model):
 
 class DeclaredGuid(models.Model):
     """The guid of each business document an accepted message declared: receipts name the
-    document they answer by it."""
+    document they answer by it. For documents without records of their own (cancellations,
+    returns …) the customs status of each is kept here."""
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="declared_guids")
     guid = models.CharField(_("guid"), max_length=36, db_index=True)
+    customs_status = models.CharField(
+        _("customs status"), max_length=4, blank=True, default="", db_default=""
+    )
 
     def __str__(self) -> str:
         return self.guid

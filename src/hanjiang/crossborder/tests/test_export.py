@@ -270,3 +270,40 @@ def test_an_export_return_is_checked_answered_and_deducted(
         element__code="CROSSBORDER_TRADE", org_unit="420600000000", period="2026"
     )
     assert trade.number == pytest.approx(0.026)  # 500 − 3 × 80 = 260 CNY = 0.026 万元
+
+
+def _two_returns(number: str, first: str, second: str) -> bytes:
+    """A 213 of two returns (two InvtRefund blocks, each its own guid) of item 1."""
+    one = RETURN.format(guid="C0000000-0000-4000-8000-000000000001", number=number, qty=first)
+    block_start, block_end = one.index("\t<ceb:InvtRefund>"), one.index("\t<ceb:BaseTransfer>")
+    block = one[block_start:block_end].replace(
+        "C0000000-0000-4000-8000-000000000001", "C0000000-0000-4000-8000-000000000002"
+    )
+    block = block.replace(f"<ceb:qty>{first}<", f"<ceb:qty>{second}<")
+    return (one[:block_end] + block + one[block_end:]).encode("utf-8")
+
+
+def test_each_return_of_a_message_is_counted_and_approved(
+    statistics: None, trade_parties: dict[str, Any]
+) -> None:
+    agent = trade_parties["4206960002"]["user"]
+    messages_receive(actor=agent, files=[("e.xml", EXPORT)])
+    declare(list(Message.objects.all()))
+    inventory = ExportInventory.objects.get()
+    # Four tins: 3 + 3 in one message is too many, the second return is the one refused.
+    (refused,) = messages_receive(
+        actor=agent, files=[("r.xml", _two_returns(inventory.invt_no, "3", "3"))]
+    )
+    assert [(p.code, p.path) for p in refused.checked.errors] == [
+        ("return_exceeds", "/ceb:CEB213Message/ceb:InvtRefund[2]/ceb:InvtRefundList/ceb:qty")
+    ]
+    (accepted,) = messages_receive(
+        actor=agent, files=[("s.xml", _two_returns(inventory.invt_no, "1", "2"))]
+    )
+    assert accepted.status == "accepted"
+    applied = declare([accepted.message])
+    assert [(a.status, a.applied) for a in applied] == [("120", True), ("399", True)] * 2
+    assert [i.returned_qty for i in inventory.items.order_by("gnum")] == [3, 0]
+    message = Message.objects.get(pk=accepted.message.pk)
+    assert message.customs_status == "399"
+    assert sorted(message.declared_guids.values_list("customs_status", flat=True)) == ["399"] * 2
