@@ -191,6 +191,23 @@ class Intake:
             self.asked[(message_type, key)] = _pending_returns(message_type, key_of, key)
         return self.asked[(message_type, key)]
 
+    def is_party(self, inventory: Any, element: etree._Element, problems: list[Problem]) -> bool:
+        """Whether the sender is the inventory's platform, enterprise or declaring agent, who
+        alone may cancel it or declare its return (a problem when not)."""
+        if {inventory.ebp_code, inventory.ebc_code, inventory.agent_code} & set(self.sender.codes):
+            return True
+        problems.append(
+            _problem(
+                "not_a_party",
+                element,
+                _(
+                    "Only the inventory's platform, enterprise or declaring agent may cancel it "
+                    "or declare its return."
+                ),
+            )
+        )
+        return False
+
     def is_held(self, model: Any, fields: tuple[str, ...], key: tuple[str, ...]) -> bool:
         """Whether a live document of `model` has this key (prefetched for the batch)."""
         if model in self.held:
@@ -527,18 +544,7 @@ def _review_cancellation(intake: Intake, root: etree._Element, problems: list[Pr
                 )
             )
             continue
-        parties = {inventory.ebp_code, inventory.ebc_code, inventory.agent_code}
-        if not parties & set(intake.sender.codes):
-            problems.append(
-                _problem(
-                    "not_a_party",
-                    element,
-                    _(
-                        "Only the inventory's platform, enterprise or declaring agent may cancel "
-                        "it or declare its return."
-                    ),
-                )
-            )
+        if not intake.is_party(inventory, element, problems):
             continue
         if inventory.invt_no and _text(head, "invtNo") != inventory.invt_no:
             problems.append(
@@ -612,20 +618,7 @@ def _review_export_cancellation(
                     % {"number": number},
                 )
             )
-        elif not {inventory.ebp_code, inventory.ebc_code, inventory.agent_code} & set(
-            intake.sender.codes
-        ):
-            problems.append(
-                _problem(
-                    "not_a_party",
-                    element,
-                    _(
-                        "Only the inventory's platform, enterprise or declaring agent may cancel "
-                        "it or declare its return."
-                    ),
-                )
-            )
-        elif refund:
+        elif intake.is_party(inventory, element, problems) and refund:
             asked = intake.returned("CEB213Message", _export_return_key, (number,))
             _review_return_lines(inventory, element, asked, problems)
 

@@ -105,6 +105,15 @@ def test_export_values_in_other_currencies_count_by_the_rate_recorded(
     )
 
 
+# The sender's BaseTransfer (测试电商企业, the export inventory's agent and enterprise).
+TRANSFER = """	<ceb:BaseTransfer>
+		<ceb:copCode>4206960002</ceb:copCode>
+		<ceb:copName>测试电商企业（测试数据）</ceb:copName>
+		<ceb:dxpMode>DXP</ceb:dxpMode>
+		<ceb:dxpId>DXPENT0000000002</ceb:dxpId>
+	</ceb:BaseTransfer>
+"""
+
 CANCELLATION = """<?xml version="1.0" encoding="UTF-8"?>
 <ceb:CEB605Message guid="{guid}" version="1.0" xmlns:ceb="http://www.chinaport.gov.cn/ceb">
 	<ceb:InvtCancel>
@@ -121,13 +130,7 @@ CANCELLATION = """<?xml version="1.0" encoding="UTF-8"?>
 		<ceb:ebcCode>4206960002</ceb:ebcCode>
 		<ceb:ebcName>测试电商企业（测试数据）</ceb:ebcName>
 	</ceb:InvtCancel>
-	<ceb:BaseTransfer>
-		<ceb:copCode>4206960002</ceb:copCode>
-		<ceb:copName>测试电商企业（测试数据）</ceb:copName>
-		<ceb:dxpMode>DXP</ceb:dxpMode>
-		<ceb:dxpId>DXPENT0000000002</ceb:dxpId>
-	</ceb:BaseTransfer>
-</ceb:CEB605Message>
+{transfer}</ceb:CEB605Message>
 """
 
 
@@ -143,7 +146,7 @@ def test_an_export_cancellation_is_answered_and_takes_the_inventory_out_of_the_f
     assert DataValue.objects.get(**city).number == pytest.approx(0.05)
 
     def cancellation(guid: str, number: str) -> bytes:
-        return CANCELLATION.format(guid=guid, number=number).encode("utf-8")
+        return CANCELLATION.format(guid=guid, number=number, transfer=TRANSFER).encode("utf-8")
 
     unknown = cancellation("A1B2C3D4-0000-4000-8000-000000000001", "4601" + "2026E000000000")
     refused = messages_receive(actor=agent["user"], files=[("u.xml", unknown)])[0]
@@ -215,13 +218,7 @@ RETURN = """<?xml version="1.0" encoding="UTF-8"?>
 			<ceb:unit1>035</ceb:unit1>
 		</ceb:InvtRefundList>
 	</ceb:InvtRefund>
-	<ceb:BaseTransfer>
-		<ceb:copCode>4206960002</ceb:copCode>
-		<ceb:copName>测试电商企业（测试数据）</ceb:copName>
-		<ceb:dxpMode>DXP</ceb:dxpMode>
-		<ceb:dxpId>DXPENT0000000002</ceb:dxpId>
-	</ceb:BaseTransfer>
-</ceb:CEB213Message>
+{transfer}</ceb:CEB213Message>
 """
 
 
@@ -232,7 +229,7 @@ def test_an_export_return_is_checked_answered_and_deducted(
     messages_receive(actor=agent, files=[("e.xml", EXPORT)])
 
     def refund(guid: str, number: str, qty: str) -> bytes:
-        return RETURN.format(guid=guid, number=number, qty=qty).encode("utf-8")
+        return RETURN.format(guid=guid, number=number, qty=qty, transfer=TRANSFER).encode("utf-8")
 
     number = ExportInventory.objects.get().invt_no  # not numbered by customs yet
     early = messages_receive(
@@ -274,8 +271,10 @@ def test_an_export_return_is_checked_answered_and_deducted(
 
 def _two_returns(number: str, first: str, second: str) -> bytes:
     """A 213 of two returns (two InvtRefund blocks, each its own guid) of item 1."""
-    one = RETURN.format(guid="C0000000-0000-4000-8000-000000000001", number=number, qty=first)
-    block_start, block_end = one.index("\t<ceb:InvtRefund>"), one.index("\t<ceb:BaseTransfer>")
+    one = RETURN.format(
+        guid="C0000000-0000-4000-8000-000000000001", number=number, qty=first, transfer=TRANSFER
+    )
+    block_start, block_end = one.index("\t<ceb:InvtRefund>"), one.index(TRANSFER)
     block = one[block_start:block_end].replace(
         "C0000000-0000-4000-8000-000000000001", "C0000000-0000-4000-8000-000000000002"
     )
