@@ -187,9 +187,26 @@ def _read_rows(workbook: Any, columns: Sequence[Column]) -> list[tuple[int, dict
 
 def write_table(title: str, columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> bytes:
     """An .xlsx workbook with one sheet: bold headers in the active language, text cells."""
+    return write_tables([(title, columns, rows)])
+
+
+def write_tables(
+    sheets: Sequence[tuple[str, Sequence[Column], Iterable[dict[str, Any]]]],
+) -> bytes:
+    """An .xlsx workbook with a sheet per (title, columns, rows), each as `write_table` makes
+    it."""
     workbook = Workbook()
-    sheet = cast(Worksheet, workbook.active)
-    sheet.title = title[:31]
+    workbook.remove(cast(Worksheet, workbook.active))
+    for title, columns, rows in sheets:
+        _write_sheet(workbook.create_sheet(title[:31]), columns, rows)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_sheet(
+    sheet: Worksheet, columns: Sequence[Column], rows: Iterable[dict[str, Any]]
+) -> None:
     exported = [column for column in columns if not column.import_only]
     sheet.append([str(column.label) for column in exported])
     fill = PatternFill("solid", fgColor="DDE7F3")
@@ -208,6 +225,3 @@ def write_table(title: str, columns: Sequence[Column], rows: Iterable[dict[str, 
             if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
                 cell.data_type = "s"
     sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

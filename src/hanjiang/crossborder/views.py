@@ -13,6 +13,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hanjiang.accounts.access import roles_required
@@ -23,7 +24,7 @@ from hanjiang.core.errors import DomainError, ErrorItem, ValidationFailed
 from hanjiang.core.http import download
 from hanjiang.core.models import AuditAction
 from hanjiang.core.selectors import record_in_scope
-from hanjiang.crossborder import compose, statistics, summary, tax
+from hanjiang.crossborder import compose, statistics, summary, tax, workbook
 from hanjiang.crossborder.exchange import declare
 from hanjiang.crossborder.filings import (
     FilingInput,
@@ -63,13 +64,12 @@ def _own_filing(request: HttpRequest) -> Filing | None:
     )
 
 
-def orders_in_scope(user: Any) -> QuerySet[Order]:
-    """The city sees every trade; a county officer the trades of enterprises registered in its
-    county; an enterprise the trades it is a party to (by its filed codes)."""
+def codes_in_scope(user: Any) -> set[str] | None:
+    """The filed codes of the enterprises whose trades the user sees: a county officer's, those
+    registered in its county; an enterprise's, its own; the city's, all (None)."""
     scope = scope_of(user)
-    orders = Order.objects.all()
     if scope.reads_everything:
-        return orders
+        return None
     filings = Filing.objects.select_related("organisation")
     if scope.role == Role.COUNTY_OFFICER:
         filings = filings.filter(
@@ -78,8 +78,17 @@ def orders_in_scope(user: Any) -> QuerySet[Order]:
     elif scope.role == Role.ENTERPRISE:
         filings = filings.filter(organisation_id=scope.organisation_id or 0)
     else:
-        return orders.none()
-    codes = {code for filing in filings for code in filing.codes}
+        return set()
+    return {code for filing in filings for code in filing.codes}
+
+
+def orders_in_scope(user: Any) -> QuerySet[Order]:
+    """The city sees every trade; a county officer the trades of enterprises registered in its
+    county; an enterprise the trades it is a party to (by its filed codes)."""
+    codes = codes_in_scope(user)
+    orders = Order.objects.all()
+    if codes is None:
+        return orders
     return orders.filter(Q(ebp_code__in=codes) | Q(ebc_code__in=codes) | Q(pay_code__in=codes))
 
 
@@ -87,6 +96,9 @@ def orders_in_scope(user: Any) -> QuerySet[Order]:
 def index(request: HttpRequest) -> HttpResponse:
     if scope_of(request.user).role == Role.ENTERPRISE:
         return redirect("crossborder:workbench")
+    if request.GET.get("format") == "xlsx":
+        content = workbook.overview_workbook(*workbook.in_scope(codes_in_scope(request.user)))
+        return download(content, f"crossborder-{timezone.localdate():%Y%m%d}.xlsx")
     orders = orders_in_scope(request.user)
     keys = orders.values("ebp_code", "ebc_code", "order_no")
     inventories = Inventory.objects.filter(withdrawn=False, cancelled=False)

@@ -4,6 +4,7 @@ personal numbers, the city's overview."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 from typing import Any
 
@@ -187,3 +188,58 @@ def test_the_city_overview(
     assert [(c or {}).get("count") for c in cells] == [None, 1, None, None]
     assert [row["ebc_code"] for row in page.context["top"]] == ["4206960002"]
     assert page.context["totals"] == {"all": 4, "refused": 0}
+
+
+def test_the_city_downloads_the_declarations_as_excel(
+    trade_parties: dict[str, Any],
+    trade_messages: dict[str, bytes],
+    client_for: Any,
+    users: dict[str, Any],
+) -> None:
+    from openpyxl import load_workbook
+
+    from hanjiang.accounts.models import Role
+    from hanjiang.crossborder.exchange import declare
+    from hanjiang.crossborder.intake import messages_receive
+    from hanjiang.crossborder.models import Message
+    from hanjiang.crossborder.tests.test_export import EXPORT
+    from hanjiang.registry.models import Division
+    from hanjiang.registry.tests.factories import UserFactory
+
+    _declare_trade(trade_parties, trade_messages)
+    messages_receive(actor=trade_parties["4206960002"]["user"], files=[("e.xml", EXPORT)])
+    declare(list(Message.objects.order_by("received_at", "id")))
+
+    def sheets(user: Any) -> dict[str, list[list[Any]]]:
+        response = client_for(user).get("/crossborder/", {"format": "xlsx"})
+        assert response.status_code == 200
+        book = load_workbook(io.BytesIO(response.content))
+        return {
+            sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)]
+            for sheet in book.worksheets
+        }
+
+    city = sheets(users["city_admin"])
+    assert list(city) == ["进口清单", "出口清单", "海关电子税单"]
+    imports = dict(zip(city["进口清单"][0], city["进口清单"][1], strict=True))
+    assert len(city["进口清单"]) == 2
+    assert (imports["订单编号"], imports["订购人证件号码（已遮蔽）"]) == (
+        "XYTEST2026110500001",
+        "420***********0011",
+    )
+    assert (imports["货值（元，扣除退货）"], imports["海关已撤单"]) == (358.5, "否")
+    exports = dict(zip(city["出口清单"][0], city["出口清单"][1], strict=True))
+    assert (exports["币制"], exports["货值（原币，扣除退货）"]) == ("142", 500)
+    bills = dict(zip(city["海关电子税单"][0], city["海关电子税单"][1], strict=True))
+    assert (bills["合计"], bills["状态"]) == (42.14, "已生成")
+    assert "420602199001010011" not in str(city)
+    # A county officer sees the enterprises registered in the county: all of them here (樊城区),
+    # none from another county.
+    fancheng = UserFactory(
+        role=Role.COUNTY_OFFICER, county=Division.objects.get(code="420606000000")
+    )
+    assert sheets(fancheng) == city
+    elsewhere = sheets(users["county_officer"])
+    assert [len(rows) for rows in elsewhere.values()] == [1, 1, 1]  # headers only
+    enterprise = client_for(trade_parties["4206960002"]["user"])
+    assert enterprise.get("/crossborder/", {"format": "xlsx"}).status_code == 302
