@@ -28,7 +28,6 @@ Rules:
 from __future__ import annotations
 
 import base64
-import itertools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -293,9 +292,10 @@ class Simulator:
         """An export inventory is stored, concluded and released (no three-document check on the
         export side in the specification)."""
         receipts = []
+        taken: set[str] = set()
         for block in _children(root, "Inventory"):
             head = Fields(block.find(f"{PREFIX}InventoryHead"))
-            number = _inventory_number(_text(head, "customsCode"), "E", stamp)
+            number = _inventory_number(_text(head, "customsCode"), "E", stamp, taken)
             for status, info in (
                 ("120", "[模拟海关] 清单已入库"),
                 ("399", "[模拟海关] 审结"),
@@ -326,6 +326,7 @@ class Simulator:
         from hanjiang.crossborder.matching import trade_of
 
         receipts = []
+        taken: set[str] = set()
         for block in _children(root, "Inventory"):
             head = Fields(block.find(f"{PREFIX}InventoryHead"))
             keys = [
@@ -353,7 +354,7 @@ class Simulator:
                 if not failed
                 else [("100", "[模拟海关] 退单：三单比对未通过：" + "；".join(failed))]
             )
-            invt_no = _inventory_number(_text(head, "customsCode"), "I", stamp)
+            invt_no = _inventory_number(_text(head, "customsCode"), "I", stamp, taken)
             for status, info in steps:
                 receipts.append(
                     _receipt(
@@ -373,13 +374,28 @@ class Simulator:
         return receipts
 
 
-_serial = itertools.count()
-
-
-def _inventory_number(district: str, flag: str, stamp: str) -> str:
-    """A simulated customs inventory number: district, year, I or E, then 9 digits — the time
-    to the second and a serial, so that each inventory of a message has its own."""
-    return f"{district}{stamp[:4]}{flag}{stamp[8:14]}{next(_serial) % 1000:03d}"
+def _inventory_number(district: str, flag: str, stamp: str, taken: set[str]) -> str:
+    """A simulated customs inventory number: district, year, I or E, then a 9-digit serial, the
+    next after the highest such number recorded or already given in this answer (`taken`)."""
+    prefix = f"{district}{stamp[:4]}{flag}"
+    model = Inventory if flag == "I" else ExportInventory
+    recorded = (
+        model.objects.filter(invt_no__startswith=prefix)
+        .order_by("-invt_no")
+        .values_list("invt_no", flat=True)
+        .first()
+    )
+    highest = max(
+        (
+            int(number[len(prefix) :])
+            for number in [recorded or "", *taken]
+            if number.startswith(prefix) and number[len(prefix) :].isdecimal()
+        ),
+        default=0,
+    )
+    number = f"{prefix}{highest + 1:09d}"
+    taken.add(number)
+    return number
 
 
 def _tax_bill(order: Order, block: etree._Element, invt_no: str, stamp: str) -> list[bytes]:
@@ -625,6 +641,9 @@ def receipts_ingest(receipts: Sequence[bytes]) -> list[Applied]:
                     )
                     applied.append(Applied(None, status, False))
                     continue
+                # Locked until the batch is applied: receipts arriving by two channels at once
+                # move a document once.
+                target = type(target).objects.select_for_update().get(pk=target.pk)
                 message = target if isinstance(target, Message) else target.message
                 filing = filing or message.filing
                 guid = _text(found, "guid")
@@ -734,13 +753,15 @@ def _status_of(target: Any, guid: str) -> str:
 
 def _move(target: Any, guid: str, status: str, info: str, invt_no: str) -> None:
     if isinstance(target, Message):
-        # The document's status; the message shows its least advanced document's (a rejected
-        # one first), with the latest receipt's information.
+        # The document's status; the message shows its least advanced answered document's (a
+        # rejected one first), with the latest receipt's information.
         target.declared_guids.filter(guid=guid).update(customs_status=status)
-        statuses = list(target.declared_guids.values_list("customs_status", flat=True))
+        answered = [
+            code for code in target.declared_guids.values_list("customs_status", flat=True) if code
+        ]
         target.customs_status = min(
-            statuses or [status],
-            key=lambda code: -2 if code == CustomsStatus.REJECTED else RANK.get(code or "2", -1),
+            answered or [status],
+            key=lambda code: -2 if code == CustomsStatus.REJECTED else RANK.get(code, -1),
         )
         target.customs_info = info
         target.save(update_fields=["customs_status", "customs_info"])

@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
@@ -465,11 +465,14 @@ def _pending_returns(
     return heads have `key` that customs has neither approved (399 and on) nor rejected yet."""
     pending: defaultdict[int, Decimal] = defaultdict(Decimal)
     decided = ["100", "399", "800", "899"]
-    undecided = DeclaredGuid.objects.filter(message=OuterRef("pk")).exclude(
-        customs_status__in=decided
-    )
+    documents = DeclaredGuid.objects.filter(message=OuterRef("pk"))
+    undecided = documents.exclude(customs_status__in=decided)
+    # A message with an undecided document; one stored before documents were recorded goes by
+    # its own status.
     for message in Message.objects.filter(
-        Exists(undecided), message_type=message_type, status=MessageStatus.ACCEPTED
+        Q(Exists(undecided)) | (~Q(Exists(documents)) & ~Q(customs_status__in=decided)),
+        message_type=message_type,
+        status=MessageStatus.ACCEPTED,
     ):
         statuses = dict(message.declared_guids.values_list("guid", "customs_status"))
         root = etree.fromstring(message.content.encode("utf-8"), _parser())

@@ -40,7 +40,6 @@ from hanjiang.crossborder.models import (
     Filing,
     FilingRole,
     FilingStatus,
-    Inventory,
     Message,
     MessageStatus,
     Order,
@@ -72,8 +71,10 @@ def codes_in_scope(user: Any) -> set[str] | None:
         return None
     filings = Filing.objects.select_related("organisation")
     if scope.role == Role.COUNTY_OFFICER:
+        # Codes the city approved: a code typed into a filing under review proves nothing.
         filings = filings.filter(
-            organisation__division__code__startswith=scope.county_prefix or "-"
+            organisation__division__code__startswith=scope.county_prefix or "-",
+            status=FilingStatus.APPROVED,
         )
     elif scope.role == Role.ENTERPRISE:
         filings = filings.filter(organisation_id=scope.organisation_id or 0)
@@ -100,10 +101,7 @@ def index(request: HttpRequest) -> HttpResponse:
         content = workbook.overview_workbook(*workbook.in_scope(codes_in_scope(request.user)))
         return download(content, f"crossborder-{timezone.localdate():%Y%m%d}.xlsx")
     orders = orders_in_scope(request.user)
-    keys = orders.values("ebp_code", "ebc_code", "order_no")
-    inventories = Inventory.objects.filter(withdrawn=False, cancelled=False)
-    if not scope_of(request.user).reads_everything:
-        inventories = inventories.filter(order_no__in=keys.values("order_no"))
+    inventories = workbook.in_scope(codes_in_scope(request.user))[0].filter(cancelled=False)
     by_month: dict[str, dict[str, Any]] = defaultdict(dict)
     for row in (
         inventories.annotate(month=TruncMonth("declared_on"))

@@ -3,14 +3,22 @@
 from typing import Any
 
 from django.db import migrations, models
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 
 
 def statuses_from_messages(apps: Any, schema_editor: Any) -> None:
-    """Each declared document starts from the customs status its message had."""
+    """A message's only document starts from the customs status the message had; the documents
+    of a message with several start unanswered (the message's status was its latest receipt's,
+    which may have answered another of them)."""
     declared_guid = apps.get_model("crossborder", "DeclaredGuid")
     message = apps.get_model("crossborder", "Message")
-    declared_guid.objects.update(
+    single = (
+        message.objects.exclude(customs_status="")
+        .annotate(documents=Count("declared_guids"))
+        .filter(documents=1)
+        .values("pk")
+    )
+    declared_guid.objects.filter(message__in=single).update(
         customs_status=Subquery(
             message.objects.filter(pk=OuterRef("message_id")).values("customs_status")[:1]
         )

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from lxml import etree
 
 from hanjiang.crossborder.exchange import (
@@ -21,7 +22,7 @@ from hanjiang.crossborder.exchange import (
     unwrap,
     wrap,
 )
-from hanjiang.crossborder.messages import check
+from hanjiang.crossborder.messages import NS, check
 from hanjiang.crossborder.models import Inventory, Message, Order, Payment, TaxBill
 from hanjiang.crossborder.signing import sign
 from hanjiang.crossborder.tests.conftest import DATA
@@ -347,26 +348,35 @@ def test_only_the_parties_return_once_and_a_rejection_stays(
     assert Order.objects.get().status == "100"
 
 
-def test_each_inventory_of_a_message_gets_its_own_customs_number(
-    trade_parties: dict[str, Any], signer: Any
+def test_each_inventory_gets_its_own_customs_number(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes], signer: Any
 ) -> None:
+    year = timezone.localdate().year
+    _declare_trade(trade_parties, trade_messages)
+    declare(list(Message.objects.order_by("received_at", "id")))
+    assert Inventory.objects.get().invt_no == f"4601{year}I000000001"
     root = etree.fromstring((DATA / "CEB621-synthetic.xml").read_bytes())
     block = root.find("{http://www.chinaport.gov.cn/ceb}Inventory")
     assert block is not None
-    for n in range(2, 4):
+    for n in range(2, 5):
         twin = etree.fromstring(etree.tostring(block))
         for element in twin.iter("{http://www.chinaport.gov.cn/ceb}orderNo"):
             element.text = f"XYTEST20261105{n:05d}"
         block.addnext(twin)
+    block.getparent().remove(block)
     data = sign(etree.tostring(root, xml_declaration=True, encoding="UTF-8"), signer)
     assert check(data).valid
-    receipts = Simulator().send(
-        wrap(data, sender_id="x", message_type="CEB621Message", cop_msg_id="three")
-    )
-    numbers = {
-        element.text
-        for receipt in receipts
-        for element in etree.fromstring(receipt).iter("{http://www.chinaport.gov.cn/ceb}invtNo")
-    }
-    assert len(receipts) == 3 and len(numbers) == 3  # three rejected (no orders), three numbers
-    assert all(len(number) == 18 for number in numbers)
+
+    def numbers(cop_msg_id: str) -> set[str]:
+        envelope = wrap(data, sender_id="x", message_type="CEB621Message", cop_msg_id=cop_msg_id)
+        return {
+            element.text or ""
+            for receipt in Simulator().send(envelope)
+            for element in etree.fromstring(receipt).iter(f"{{{NS}}}invtNo")
+        }
+
+    # Three inventories (rejected: their orders were never declared), three new numbers.
+    assert numbers("three") == {f"4601{year}I00000000{n}" for n in (2, 3, 4)}
+    # Numbering goes on after the highest number recorded.
+    Inventory.objects.update(invt_no=f"4601{year}I000000041")
+    assert numbers("again") == {f"4601{year}I0000000{n}" for n in (42, 43, 44)}

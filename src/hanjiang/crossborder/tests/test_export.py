@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from hanjiang.crossborder import summary
-from hanjiang.crossborder.exchange import declare
+from hanjiang.crossborder.exchange import Simulator, declare, receipts_ingest, wrap
 from hanjiang.crossborder.intake import messages_receive
 from hanjiang.crossborder.messages import check
 from hanjiang.crossborder.models import ExportInventory, Message
@@ -306,3 +306,37 @@ def test_each_return_of_a_message_is_counted_and_approved(
     message = Message.objects.get(pk=accepted.message.pk)
     assert message.customs_status == "399"
     assert sorted(message.declared_guids.values_list("customs_status", flat=True)) == ["399"] * 2
+
+
+def test_a_return_approved_and_one_pending_in_the_same_message(
+    statistics: None, trade_parties: dict[str, Any]
+) -> None:
+    agent = trade_parties["4206960002"]["user"]
+    messages_receive(actor=agent, files=[("e.xml", EXPORT)])
+    declare(list(Message.objects.all()))
+    inventory = ExportInventory.objects.get()
+    (sent,) = messages_receive(
+        actor=agent, files=[("s.xml", _two_returns(inventory.invt_no, "1", "2"))]
+    )
+    envelope = wrap(
+        sent.message.content.encode(), sender_id="x", message_type="CEB213Message", cop_msg_id="s"
+    )
+    first_stored, first_approved, second_stored, _second_approved = Simulator().send(envelope)
+    applied = receipts_ingest([first_stored, first_approved, second_stored])
+    assert [(a.status, a.applied) for a in applied] == [("120", True), ("399", True), ("120", True)]
+    assert [i.returned_qty for i in inventory.items.order_by("gnum")] == [1, 0]
+    message = Message.objects.get(pk=sent.message.pk)
+    assert message.customs_status == "120"  # its least advanced document
+    # Four tins: 1 returned, 2 awaiting customs; 2 more are too many, 1 is not.
+    more = RETURN.format(
+        guid="D0000000-0000-4000-8000-000000000001",
+        number=inventory.invt_no,
+        qty="2",
+        transfer=TRANSFER,
+    ).encode()
+    (refused,) = messages_receive(actor=agent, files=[("m.xml", more)])
+    assert [p.code for p in refused.checked.errors] == ["return_exceeds"]
+    (accepted,) = messages_receive(
+        actor=agent, files=[("n.xml", more.replace(b"<ceb:qty>2<", b"<ceb:qty>1<"))]
+    )
+    assert accepted.status == "accepted"

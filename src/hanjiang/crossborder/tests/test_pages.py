@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from hanjiang.core.models import AuditEntry
-from hanjiang.crossborder.models import Filing, GoodsRecord, Order
+from hanjiang.crossborder.models import Filing, GoodsRecord, Inventory, Order
 from hanjiang.crossborder.tests.test_intake import _declare_trade
 
 pytestmark = pytest.mark.django_db
@@ -204,7 +204,7 @@ def test_the_city_downloads_the_declarations_as_excel(
     from hanjiang.crossborder.models import Message
     from hanjiang.crossborder.tests.test_export import EXPORT
     from hanjiang.registry.models import Division
-    from hanjiang.registry.tests.factories import UserFactory
+    from hanjiang.registry.tests.factories import OrganisationFactory, UserFactory
 
     _declare_trade(trade_parties, trade_messages)
     messages_receive(actor=trade_parties["4206960002"]["user"], files=[("e.xml", EXPORT)])
@@ -241,5 +241,22 @@ def test_the_city_downloads_the_declarations_as_excel(
     assert sheets(fancheng) == city
     elsewhere = sheets(users["county_officer"])
     assert [len(rows) for rows in elsewhere.values()] == [1, 1, 1]  # headers only
+    # A filing under review in that county claiming the enterprise's code proves nothing.
+    Filing.objects.create(
+        organisation=OrganisationFactory(division=users["county_officer"].county),
+        customs_code="4206960002",
+        dxp_id="DXPCLAIM",
+        status="submitted",
+    )
+    assert sheets(users["county_officer"]) == elsewhere
+    # A cancelled inventory is marked; a buyer's name that reads like a formula stays text.
+    Inventory.objects.update(cancelled=True, buyer_name="=1+1")
+    book = load_workbook(
+        io.BytesIO(client_for(users["city_admin"]).get("/crossborder/", {"format": "xlsx"}).content)
+    )
+    header, row = book["进口清单"].iter_rows(min_row=1, max_row=2)
+    cells = {str(title.value): cell for title, cell in zip(header, row, strict=True)}
+    assert (cells["订购人"].value, cells["订购人"].data_type) == ("=1+1", "s")
+    assert cells["海关已撤单"].value == "是"
     enterprise = client_for(trade_parties["4206960002"]["user"])
     assert enterprise.get("/crossborder/", {"format": "xlsx"}).status_code == 302
