@@ -21,6 +21,7 @@ from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.audit import audit_record
 from hanjiang.core.errors import DomainError, ErrorItem, ValidationFailed
+from hanjiang.core.forms import attempt, form_input
 from hanjiang.core.http import download
 from hanjiang.core.models import AuditAction
 from hanjiang.core.selectors import record_in_scope
@@ -274,44 +275,20 @@ def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
 def filing_edit(request: HttpRequest) -> HttpResponse:
     filing = _own_filing(request)
     errors: list[Any] = []
-    if request.method == "POST" and request.POST.get("form") == "goods":
-        post = request.POST
-        try:
-            goods_add(
-                actor=request.user,
-                data=GoodsInput(
-                    item_no=post.get("item_no", ""),
-                    name=post.get("name", ""),
-                    gcode=post.get("gcode", ""),
-                    model=post.get("model", ""),
-                    unit=post.get("unit", ""),
-                    origin=post.get("origin", ""),
-                    vat_rate=post.get("vat_rate", "0.13"),
-                    consumption_rate=post.get("consumption_rate", "0"),
-                ),
-            )
-        except DomainError as error:
-            errors = error.errors
-        else:
-            flash.success(request, _("Goods record filed."))
-            return redirect("crossborder:filing")
+    post = request.POST
+    if request.method == "POST" and post.get("form") == "goods":
+        _goods, errors = attempt(
+            lambda: goods_add(actor=request.user, data=form_input(GoodsInput, post))
+        )
+        notice = _("Goods record filed.")
     elif request.method == "POST":
-        post = request.POST
-        try:
-            filing_save(
-                actor=request.user,
-                data=FilingInput(
-                    dxp_id=post.get("dxp_id", ""),
-                    roles=tuple(post.getlist("roles")),
-                    modes=tuple(post.getlist("modes")),
-                    customs_code=post.get("customs_code", ""),
-                ),
-            )
-        except DomainError as error:
-            errors = error.errors
-        else:
-            flash.success(request, _("Filing submitted for review."))
-            return redirect("crossborder:filing")
+        _filing, errors = attempt(
+            lambda: filing_save(actor=request.user, data=form_input(FilingInput, post))
+        )
+        notice = _("Filing submitted for review.")
+    if request.method == "POST" and not errors:
+        flash.success(request, notice)
+        return redirect("crossborder:filing")
     return render(
         request,
         "crossborder/filing.html",
@@ -416,22 +393,10 @@ def rates(request: HttpRequest) -> HttpResponse:
 
     errors: list[ErrorItem] = []
     if request.method == "POST":
-        post = request.POST
-        try:
-            rate_save(
-                actor=request.user,
-                data=RateInput(
-                    currency=post.get("currency", ""),
-                    valid_from=post.get("valid_from", ""),
-                    cny_per_unit=post.get("cny_per_unit", ""),
-                    source=post.get("source", ""),
-                ),
-            )
-        except DomainError as error:
-            if error.status == 403:
-                raise PermissionDenied from error
-            errors = error.errors
-        else:
+        _saved, errors = attempt(
+            lambda: rate_save(actor=request.user, data=form_input(RateInput, request.POST))
+        )
+        if not errors:
             flash.success(request, _("Exchange rate recorded."))
             return redirect("crossborder:rates")
     return render(

@@ -20,6 +20,7 @@ from hanjiang.accounts.access import roles_required
 from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.errors import DomainError
+from hanjiang.core.forms import attempt
 from hanjiang.core.http import download
 from hanjiang.core.selectors import record_in_scope
 from hanjiang.core.spreadsheets import Column, read_table, write_table
@@ -218,13 +219,10 @@ def record_edit(request: HttpRequest, slug: str, record_id: int | None = None) -
         record = record_in_scope(in_scope(registry, request.user), record_id)
     errors: list[Any] = []
     if request.method == "POST":
-        try:
-            saved = record_save(registry, actor=request.user, data=request.POST, instance=record)
-        except DomainError as error:
-            if error.status == 403:
-                raise PermissionDenied from error
-            errors = error.errors
-        else:
+        saved, errors = attempt(
+            lambda: record_save(registry, actor=request.user, data=request.POST, instance=record)
+        )
+        if saved is not None:
             messages.success(request, _("Saved."))
             for warning in saved.warnings:
                 messages.warning(request, warning)

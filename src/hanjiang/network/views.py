@@ -16,6 +16,7 @@ from hanjiang.accounts.access import roles_required
 from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
 from hanjiang.core.errors import DomainError
+from hanjiang.core.forms import attempt, form_input
 from hanjiang.core.http import download
 from hanjiang.core.selectors import record_in_scope
 from hanjiang.network import coverage, excel, figures
@@ -124,13 +125,10 @@ def station_edit(request: HttpRequest, station_id: int | None = None) -> HttpRes
         station = record_in_scope(stations_in_scope(request.user), station_id)
     errors: list[Any] = []
     if request.method == "POST":
-        try:
-            saved = station_save(actor=request.user, data=_form_input(request), station=station)
-        except DomainError as error:
-            if error.status == 403:
-                raise PermissionDenied from error
-            errors = error.errors
-        else:
+        saved, errors = attempt(
+            lambda: station_save(actor=request.user, data=_form_input(request), station=station)
+        )
+        if saved is not None:
             messages.success(request, _("Station saved."))
             return redirect("network:station-detail", saved.pk)
     return render(
@@ -455,24 +453,11 @@ def designation_edit(request: HttpRequest, designation_id: int | None = None) ->
         designation = record_in_scope(designations_in_scope(request.user), designation_id)
     errors: list[Any] = []
     if request.method == "POST":
-        post = request.POST
-        data = DesignationInput(
-            level=post.get("level", ""),
-            kind=post.get("kind", ""),
-            holder=post.get("holder", ""),
-            year_granted=post.get("year_granted", ""),
-            year_revoked=post.get("year_revoked", ""),
-            source=post.get("source", ""),
-            title=post.get("title", ""),
-            note=post.get("note", ""),
+        data = form_input(DesignationInput, request.POST)
+        saved, errors = attempt(
+            lambda: designation_save(actor=request.user, data=data, designation=designation)
         )
-        try:
-            designation_save(actor=request.user, data=data, designation=designation)
-        except DomainError as error:
-            if error.status == 403:
-                raise PermissionDenied from error
-            errors = error.errors
-        else:
+        if saved is not None:
             messages.success(request, _("Designation saved."))
             return redirect("network:designation-list")
     return render(

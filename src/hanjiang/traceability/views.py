@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from hanjiang.accounts.access import public_page, roles_required
 from hanjiang.accounts.models import Role
 from hanjiang.accounts.scoping import scope_of
-from hanjiang.core.errors import DomainError
+from hanjiang.core.forms import attempt, form_input
 from hanjiang.registry.models import Division, DivisionLevel
 from hanjiang.traceability.catalogue import (
     EXPIRY_WARNING_DAYS,
@@ -103,26 +103,12 @@ def certifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if scope.role not in WRITERS:
             raise PermissionDenied
-        post = request.POST
-        try:
-            certification_save(
-                actor=request.user,
-                data=CertificationInput(
-                    kind=post.get("kind", ""),
-                    number=post.get("number", ""),
-                    issuer=post.get("issuer", ""),
-                    holder_uscc=post.get("holder_uscc", ""),
-                    valid_from=post.get("valid_from", ""),
-                    valid_until=post.get("valid_until", ""),
-                    product=post.get("product", ""),
-                    scope=post.get("scope", ""),
-                ),
+        saved, errors = attempt(
+            lambda: certification_save(
+                actor=request.user, data=form_input(CertificationInput, request.POST)
             )
-        except DomainError as error:
-            if error.status == 403:
-                raise PermissionDenied from error
-            errors = error.errors
-        else:
+        )
+        if saved is not None:
             messages.success(request, _("Certification recorded."))
             return redirect("traceability:certifications")
     today = timezone.localdate()
@@ -165,32 +151,23 @@ def brands(request: HttpRequest) -> HttpResponse:
     errors: list[Any] = []
     if request.method == "POST":
         post = request.POST
-        try:
-            if post.get("form") == "product_brand":
-                product_brand_add(
+        done: object
+        if post.get("form") == "product_brand":
+            done, errors = attempt(
+                lambda: product_brand_add(
                     actor=request.user,
                     product_id=post.get("product", ""),
                     brand_id=post.get("brand", ""),
                 )
-                messages.success(request, _("Brand put on the product."))
-            else:
-                brand_save(
-                    actor=request.user,
-                    data=BrandInput(
-                        name=post.get("name", ""),
-                        level=post.get("level", ""),
-                        county=post.get("county", ""),
-                        holder_uscc=post.get("holder_uscc", ""),
-                        industry=post.get("industry", ""),
-                        note=post.get("note", ""),
-                    ),
-                )
-                messages.success(request, _("Brand registered."))
-        except DomainError as error:
-            if error.status == 403:
-                raise PermissionDenied from error
-            errors = error.errors
+            )
+            notice = _("Brand put on the product.")
         else:
+            done, errors = attempt(
+                lambda: brand_save(actor=request.user, data=form_input(BrandInput, post))
+            )
+            notice = _("Brand registered.")
+        if done is not None:
+            messages.success(request, notice)
             return redirect("traceability:brands")
     levels = BrandLevel.choices
     if scope.role == Role.ENTERPRISE:
@@ -413,16 +390,61 @@ def recall_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _producer_post(request: HttpRequest, products: Any) -> HttpResponse:
+    """What a producer's workbench form does (the `form` field names it)."""
+    from hanjiang.traceability.catalogue import (
+        CertificateInput,
+        PackingInput,
+        ProcessingInput,
+        ProductInput,
+        StepInput,
+        certificate_issue,
+        lot_commission,
+        packing_record,
+        processing_record,
+        product_register,
+        step_record,
+    )
+
+    post, actor = request.POST, request.user
+    form = post.get("form")
+    if form == "certificate":
+        issued = certificate_issue(actor=actor, data=form_input(CertificateInput, post))
+        return redirect("traceability:certificate", issued.number)
+    if form == "packing":
+        children = (*post.getlist("children"), *post.get("other_children", "").splitlines())
+        unit = packing_record(actor=actor, data=form_input(PackingInput, post, children=children))
+        messages.success(request, _("Packing recorded: %(uri)s") % {"uri": unit})
+    elif form == "processing":
+        inputs = (*post.getlist("inputs"), *post.get("other_inputs", "").splitlines())
+        made = processing_record(actor=actor, data=form_input(ProcessingInput, post, inputs=inputs))
+        messages.success(request, _("Processing recorded: %(uri)s") % {"uri": made})
+    elif form == "step":
+        lot = post.get("other_lot", "").strip() or post.get("lot", "")
+        step_record(actor=actor, data=form_input(StepInput, post, lot=lot))
+        messages.success(request, _("Step recorded."))
+    elif form == "lot":
+        product = products.filter(pk=post.get("product") or 0).first()
+        if product is None:
+            raise PermissionDenied
+        uri = lot_commission(
+            actor=actor,
+            product=product,
+            lot=post.get("lot", ""),
+            harvested_on=post.get("harvested_on", ""),
+            quantity=post.get("quantity", ""),
+        )
+        messages.success(request, _("Lot recorded: %(uri)s") % {"uri": uri})
+    else:
+        product_register(actor=actor, data=form_input(ProductInput, post))
+        messages.success(request, _("Product registered."))
+    return redirect("traceability:producer")
+
+
 @roles_required(Role.ENTERPRISE)
 def producer(request: HttpRequest) -> HttpResponse:
     """A producer's workbench: its products, their lots, registering a product, recording a lot."""
-    from hanjiang.traceability.catalogue import (
-        RESULTS,
-        STEPS,
-        ProductInput,
-        lot_commission,
-        product_register,
-    )
+    from hanjiang.traceability.catalogue import RESULTS, STEPS
     from hanjiang.traceability.models import Event, EventIdentifier
 
     scope = scope_of(request.user)
@@ -431,112 +453,9 @@ def producer(request: HttpRequest) -> HttpResponse:
     )
     errors: list[Any] = []
     if request.method == "POST":
-        post = request.POST
-        try:
-            if post.get("form") == "certificate":
-                from hanjiang.traceability.catalogue import CertificateInput, certificate_issue
-
-                issued = certificate_issue(
-                    actor=request.user,
-                    data=CertificateInput(
-                        product=post.get("product", ""),
-                        lot=post.get("lot", ""),
-                        quantity=post.get("quantity", ""),
-                        unit=post.get("unit", ""),
-                        origin=post.get("origin", ""),
-                        contact=post.get("contact", ""),
-                        commitments=tuple(post.getlist("commitments")),
-                        test_result=post.get("test_result", "none"),
-                        test_note=post.get("test_note", ""),
-                    ),
-                )
-                return redirect("traceability:certificate", issued.number)
-            if post.get("form") == "packing":
-                from hanjiang.traceability.catalogue import PackingInput, packing_record
-
-                unit = packing_record(
-                    actor=request.user,
-                    data=PackingInput(
-                        parent=post.get("parent", ""),
-                        children=(
-                            *post.getlist("children"),
-                            *post.get("other_children", "").splitlines(),
-                        ),
-                        action=post.get("action", ""),
-                        at=post.get("at", ""),
-                        place=post.get("place", ""),
-                    ),
-                )
-                messages.success(request, _("Packing recorded: %(uri)s") % {"uri": unit})
-                return redirect("traceability:producer")
-            if post.get("form") == "processing":
-                from hanjiang.traceability.catalogue import ProcessingInput, processing_record
-
-                made = processing_record(
-                    actor=request.user,
-                    data=ProcessingInput(
-                        inputs=(
-                            *post.getlist("inputs"),
-                            *post.get("other_inputs", "").splitlines(),
-                        ),
-                        product=post.get("product", ""),
-                        lot=post.get("lot", ""),
-                        quantity=post.get("quantity", ""),
-                        at=post.get("at", ""),
-                        place=post.get("place", ""),
-                    ),
-                )
-                messages.success(request, _("Processing recorded: %(uri)s") % {"uri": made})
-                return redirect("traceability:producer")
-            if post.get("form") == "step":
-                from hanjiang.traceability.catalogue import StepInput, step_record
-
-                step_record(
-                    actor=request.user,
-                    data=StepInput(
-                        lot=post.get("other_lot", "").strip() or post.get("lot", ""),
-                        step=post.get("step", ""),
-                        at=post.get("at", ""),
-                        place=post.get("place", ""),
-                        celsius=post.get("celsius", ""),
-                        result=post.get("result", ""),
-                        report=post.get("report", ""),
-                    ),
-                )
-                messages.success(request, _("Step recorded."))
-                return redirect("traceability:producer")
-            if post.get("form") == "lot":
-                product = products.filter(pk=post.get("product") or 0).first()
-                if product is None:
-                    raise PermissionDenied
-                uri = lot_commission(
-                    actor=request.user,
-                    product=product,
-                    lot=post.get("lot", ""),
-                    harvested_on=post.get("harvested_on", ""),
-                    quantity=post.get("quantity", ""),
-                )
-                messages.success(request, _("Lot recorded: %(uri)s") % {"uri": uri})
-            else:
-                product_register(
-                    actor=request.user,
-                    data=ProductInput(
-                        name=post.get("name", ""),
-                        county=post.get("county", ""),
-                        industry=post.get("industry", ""),
-                        gtin=post.get("gtin", ""),
-                        brand=post.get("brand", ""),
-                        min_celsius=post.get("min_celsius", ""),
-                        max_celsius=post.get("max_celsius", ""),
-                    ),
-                )
-                messages.success(request, _("Product registered."))
-        except DomainError as error:
-            if error.status == 403:
-                raise PermissionDenied from error
-            errors = error.errors
-        else:
-            return redirect("traceability:producer")
+        response, errors = attempt(lambda: _producer_post(request, products))
+        if response is not None:
+            return response
     rows: list[dict[str, Any]] = []
     own_lots: list[str] = []
     for product in products:
