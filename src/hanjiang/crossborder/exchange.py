@@ -184,99 +184,47 @@ class Simulator:
             receipts.extend(self._inventories(root, stamp))
         elif checked.code == "603":
             receipts.extend(self._exports(root, stamp))
-        elif checked.code in {"623", "625"}:
+        elif checked.code in ANSWERING:
             receipts.extend(self._cancellations(root, checked.code, stamp))
-        elif checked.code in {"605", "213"}:
-            receipts.extend(self._export_cancellations(root, checked.code, stamp))
-        return receipts
-
-    def _export_cancellations(self, root: etree._Element, code: str, stamp: str) -> list[bytes]:
-        """An export cancellation (605) is approved while its inventory is not yet closed (899),
-        an export return (213) once it is released (800, 899); otherwise refused (100)."""
-        receipts = []
-        refund = code == "213"
-        for element in root.iterfind(f".//{PREFIX}{'InvtRefundHead' if refund else 'InvtCancel'}"):
-            head = Fields(element)
-            inventory = ExportInventory.objects.filter(
-                invt_no=_text(head, "invtNo"), withdrawn=False
-            ).first()
-            status = inventory.status if inventory is not None else ""
-            if refund:
-                steps = (
-                    [("120", "[模拟海关] 退货申请已入库"), ("399", "[模拟海关] 退货审核通过")]
-                    if status in {"800", "899"}
-                    else [("100", "[模拟海关] 清单未放行，不能退货")]
-                )
-                values = [
-                    ("ebpCode", _text(head, "ebpCode")),
-                    ("ebcCode", _text(head, "ebcCode")),
-                    ("agentCode", _text(head, "agentCode")),
-                    ("coElNo", _text(head, "coElNo")),
-                ]
-            else:
-                steps = (
-                    [("120", "[模拟海关] 撤销申请已入库"), ("399", "[模拟海关] 撤销审核通过")]
-                    if status in OPEN
-                    else [("100", "[模拟海关] 清单状态不允许撤销")]
-                )
-                values = [("agentCode", _text(head, "agentCode")), ("copNo", _text(head, "copNo"))]
-            for returned, info in steps:
-                receipts.append(
-                    _receipt(
-                        str(int(code) + 1),
-                        "RefundReturn" if refund else "InvtCancelReturn",
-                        [
-                            *values,
-                            ("preNo", "B" + stamp[:8] + "000000001"),
-                            ("invtNo", _text(head, "invtNo")),
-                            ("returnStatus", returned),
-                            ("returnTime", stamp),
-                            ("returnInfo", info),
-                        ],
-                        answers=_text(head, "guid"),
-                    )
-                )
         return receipts
 
     def _cancellations(self, root: etree._Element, code: str, stamp: str) -> list[bytes]:
-        """A cancellation (623) is approved while the inventory is not yet closed (899), a return
-        (625) once it is released (800, 899); otherwise refused (100)."""
-        heads = root.iterfind(f".//{PREFIX}{'InvtCancel' if code == '623' else 'InvtRefundHead'}")
+        """A cancellation (623, 605) is approved while its inventory is not yet closed (899), a
+        return (625, 213) once it is released (800, 899); otherwise refused (100)."""
+        refund = code in {"625", "213"}
         receipts = []
-        for element in heads:
+        for element in root.iterfind(f".//{PREFIX}{'InvtRefundHead' if refund else 'InvtCancel'}"):
             head = Fields(element)
-            inventory = declared_inventory(
-                _text(head, "ebpCode"), _text(head, "ebcCode"), _text(head, "orderNo")
-            )
-            status = inventory.status if inventory is not None else ""
-            if code == "623":
-                allowed = status in OPEN
-                steps = (
-                    [("120", "[模拟海关] 撤销申请已入库"), ("399", "[模拟海关] 撤销审核通过")]
-                    if allowed
-                    else [("100", "[模拟海关] 清单状态不允许撤销")]
+            inventory: Any
+            if code in {"623", "625"}:
+                inventory = declared_inventory(
+                    _text(head, "ebpCode"), _text(head, "ebcCode"), _text(head, "orderNo")
                 )
             else:
-                allowed = status in {"800", "899"}
-                steps = (
-                    [("120", "[模拟海关] 退货申请已入库"), ("399", "[模拟海关] 退货审核通过")]
-                    if allowed
-                    else [("100", "[模拟海关] 清单未放行，不能退货")]
-                )
+                inventory = ExportInventory.objects.filter(
+                    invt_no=_text(head, "invtNo"), withdrawn=False
+                ).first()
+            status = inventory.status if inventory is not None else ""
+            if refund:
+                allowed, kind, refusal = status in {"800", "899"}, "退货", "清单未放行，不能退货"
+            else:
+                allowed, kind, refusal = status in OPEN, "撤销", "清单状态不允许撤销"
+            steps = (
+                [("120", f"[模拟海关] {kind}申请已入库"), ("399", f"[模拟海关] {kind}审核通过")]
+                if allowed
+                else [("100", f"[模拟海关] {refusal}")]
+            )
+            block, names = ANSWERING[code]
+            values = [(name, _text(head, name)) for name in names]
+            if inventory is not None and "copNo" in names and not _text(head, "copNo"):
+                values = [(n, inventory.cop_no if n == "copNo" else v) for n, v in values]
             for returned, info in steps:
                 receipts.append(
                     _receipt(
                         str(int(code) + 1),
-                        "InvtCancelReturn" if code == "623" else "InvtRefundReturn",
+                        block,
                         [
-                            ("customsCode", _text(head, "customsCode")),
-                            ("agentCode", _text(head, "agentCode")),
-                            ("ebpCode", _text(head, "ebpCode")),
-                            ("ebcCode", _text(head, "ebcCode")),
-                            (
-                                "copNo",
-                                _text(head, "copNo") or (inventory.cop_no if inventory else ""),
-                            ),
+                            *values,
                             ("preNo", _text(head, "preNo") or "B" + stamp[:8] + "000000001"),
                             ("invtNo", _text(head, "invtNo")),
                             ("returnStatus", returned),
@@ -491,6 +439,14 @@ def _document(code: str, found: Fields) -> Any:
     return None
 
 
+# A cancellation's or a return's receipt: its block and the request's fields it repeats before
+# preNo, in the schema's order.
+ANSWERING = {
+    "623": ("InvtCancelReturn", ("customsCode", "agentCode", "ebpCode", "ebcCode", "copNo")),
+    "625": ("InvtRefundReturn", ("customsCode", "agentCode", "ebpCode", "ebcCode", "copNo")),
+    "605": ("InvtCancelReturn", ("agentCode", "copNo")),
+    "213": ("RefundReturn", ("ebpCode", "ebcCode", "agentCode", "coElNo")),
+}
 # The statuses in which customs still takes a cancellation: stored, in review, concluded, released
 # (the simulator's reading; not yet closed, 899).
 OPEN = frozenset({"120", "300", "399", "500", "800"})
