@@ -456,20 +456,23 @@ def producer(request: HttpRequest) -> HttpResponse:
         response, errors = attempt(lambda: _producer_post(request, products))
         if response is not None:
             return response
+    # The lots of all the producer's products, looked up together (one scan of the identifiers).
+    paths = [f"/01/{product.gtin}/10/" for product in products if product.gtin]
+    found: set[str] = set()
+    if paths:
+        wanted = Q()
+        for path in paths:
+            wanted |= Q(identifier__contains=path)
+        found = set(
+            EventIdentifier.objects.filter(wanted, is_class=True).values_list(
+                "identifier", flat=True
+            )
+        )
     rows: list[dict[str, Any]] = []
     own_lots: list[str] = []
     for product in products:
-        lots = (
-            sorted(
-                set(
-                    EventIdentifier.objects.filter(
-                        is_class=True, identifier__contains=f"/01/{product.gtin}/10/"
-                    ).values_list("identifier", flat=True)
-                )
-            )
-            if product.gtin
-            else []
-        )
+        path = f"/01/{product.gtin}/10/"
+        lots = sorted(uri for uri in found if product.gtin and path in uri)
         rows.append(
             {
                 "product": product,
