@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -64,7 +64,7 @@ from hanjiang.crossborder.models import (
     declared_inventory,
 )
 from hanjiang.crossborder.receipts import receipt
-from hanjiang.crossborder.rules import PREFIX, Fields, _children, _text, item_rows
+from hanjiang.crossborder.rules import PREFIX, Fields, RowCache, _children, _text
 
 R = FilingRole
 SENDERS: dict[str, set[str]] = {
@@ -124,7 +124,6 @@ class Intake:
         self.spent: dict[tuple[str, int], Decimal] = {}  # (buyer digest, year) → batch total
         self.totals: dict[tuple[str, int], Decimal] = {}  # … → stored total before the batch
         self.policies: dict[datetime.date, Any] = {}
-        self.rates: dict[str, tuple[Decimal, Decimal]] = {}
         self.accepted_guids: set[str] | None = None  # of the batch, when looked up together
         self.held: dict[Any, set[tuple[str, ...]]] = {}  # model → keys of its live documents
         self.rows = RowCache()  # items read for the review, read again for storing
@@ -222,14 +221,9 @@ class Intake:
             return
         day = _day(_text(head, "appTime"))
         buyer = digest(_text(head, "buyerIdNumber"))
-        lines = [
-            tax.Line(
-                found.get("itemNo", ""),
-                Decimal(found.get("qty") or "0"),
-                Decimal(found.get("totalPrice") or "0"),
-            )
-            for found in self.rows.get(block, "OrderList", ORDER_ITEMS.values())
-        ]
+        rows = self.rows.get(block, "OrderList", ORDER_ITEMS.values())
+        goods = sum((Decimal(row.get("totalPrice") or "0") for row in rows), Decimal(0))
+        single_item = len(rows) == 1 and Decimal(rows[0].get("qty") or "0") == 1
         in_batch = self.spent.get((buyer, day.year), Decimal(0))
         if (buyer, day.year) not in self.totals:
             self.totals[(buyer, day.year)] = tax.year_total(buyer, day.year)
@@ -242,13 +236,8 @@ class Intake:
         policy = self.policies[day]
         if policy is None:
             return  # no tax policy recorded for that day: nothing to warn about
-        missing = {line.sku for line in lines if line.sku} - set(self.rates)
-        if missing:
-            self.rates |= dict.fromkeys(missing, tax.DEFAULT_RATES) | tax.rates(missing)
-        result = tax.compute(
-            lines, _decimal(head, "freight"), day, earlier, policy=policy, known=self.rates
-        )
-        self.spent[(buyer, day.year)] = in_batch + result.dutiable
+        result = tax.limits(goods, _decimal(head, "freight"), single_item, earlier, policy)
+        self.spent[(buyer, day.year)] = in_batch + result.dutiable.quantize(tax.CENT)
         where = head.get("goodsValue")
         for note in result.notes:
             problems.append(
@@ -655,21 +644,6 @@ def _secret(target: Any, field_name: str, value: str) -> None:
     setattr(target, f"{field_name}_digest", digest(value))
 
 
-class RowCache:
-    """The items of a batch's blocks, read once for the review and the storing."""
-
-    def __init__(self) -> None:
-        self.rows: dict[tuple[etree._Element, str, tuple[str, ...]], list[dict[str, str]]] = {}
-
-    def get(
-        self, block: etree._Element, list_name: str, names: Iterable[str]
-    ) -> list[dict[str, str]]:
-        key = (block, list_name, tuple(names))
-        if key not in self.rows:
-            self.rows[key] = item_rows(block, list_name, key[2])
-        return self.rows[key]
-
-
 class Writer:
     """The documents of one batch, written together once the batch is accepted: each model's new
     documents in one statement, the items of every document of a kind in one statement, changed
@@ -709,15 +683,15 @@ class Writer:
         self, model: Any, parent: Any, block: etree._Element, list_name: str, fields: dict[str, str]
     ) -> None:
         """The document's items are the block's `list_name` elements: {attribute: element},
-        amounts as decimals, `gnum` as a number."""
-        rows = []
+        `gnum` as a number, amounts as the schema-valid decimal texts they are (0 when absent)
+        — the database reads them as it would read decimals."""
         names = list(fields.values())
-        for found in self.rows.get(block, list_name, names):
-            row: list[Any] = [int(found["gnum"])]
-            for name in names:
-                value = found.get(name, "")
-                row.append(Decimal(value or "0") if name in AMOUNTS else value)
-            rows.append(row)
+        empty = ["0" if name in AMOUNTS else "" for name in names]
+        rows = [
+            [int(found["gnum"])]
+            + [found.get(name) or none for name, none in zip(names, empty, strict=True)]
+            for found in self.rows.get(block, list_name, names)
+        ]
         self.items[id(parent)] = (model, parent, ("gnum", *fields), rows)
 
     def write(self) -> None:
@@ -961,6 +935,9 @@ def messages_receive(
     filing = sender_filing(actor)
     intake = Intake(filing)
     outcomes = [Outcome(name=name, checked=check(data)) for name, data in files]
+    for outcome in outcomes:
+        if outcome.checked.rows is not None:
+            intake.rows.update(outcome.checked.rows)
     intake.prefetch([outcome.checked for outcome in outcomes if outcome.checked.valid])
     for outcome in outcomes:
         if outcome.checked.valid:

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +66,7 @@ class Checked:
     guid: str = ""
     tree: etree._Element | None = None
     problems: list[Problem] = field(default_factory=list)
+    rows: Any = None  # the items the rules read (`rules.RowCache`), for the intake to reuse
 
     @property
     def errors(self) -> list[Problem]:
@@ -169,10 +171,10 @@ def parse(data: bytes, checked: Checked) -> etree._Element | None:
 
 def check(data: bytes) -> Checked:
     """Parse, validate against the schema and apply the business rules (see the module's rules)."""
-    from hanjiang.crossborder.rules import apply_rules
+    from hanjiang.crossborder.rules import RowCache, apply_rules
     from hanjiang.crossborder.signing import verify
 
-    checked = Checked()
+    checked = Checked(rows=RowCache())
     root = parse(data, checked)
     if root is None:
         return checked
@@ -204,7 +206,9 @@ def check(data: bytes) -> Checked:
     refused = {problem.path for problem in checked.problems}
     checked.problems.extend(
         problem
-        for problem in apply_rules(found.group(1), root, schema_valid=not refused)
+        for problem in apply_rules(
+            found.group(1), root, schema_valid=not refused, rows=checked.rows
+        )
         if problem.path not in refused
     )
     return checked

@@ -149,11 +149,31 @@ def item_rows(block: etree._Element, list_name: str, names: Iterable[str]) -> li
     """The `list_name` items of a block as {name: text}, an absent or empty field left out: read
     a column per field by XPath, the columns of optional fields placed by item number (gnum);
     item by item when the numbers do not identify the items."""
+    return _item_table(block, list_name, tuple(names))[0]
+
+
+def _item_table(
+    block: etree._Element, list_name: str, names: tuple[str, ...]
+) -> tuple[list[dict[str, str]], list[str] | None]:
+    """`item_rows`, and the items' numbers as written (None when every field of the items was
+    read, item by item)."""
     items = _children(block, list_name)
     numbers = _column(list_name, "gnum")(block)
     if len(numbers) != len(items) or len(set(numbers)) != len(items):
-        return [{k: v for k, v in values_of(item).items() if v} for item in items]
+        return [{k: v for k, v in values_of(item).items() if v} for item in items], None
     rows: list[dict[str, str]] = [{"gnum": number.strip()} for number in numbers]
+    _read_columns(block, list_name, names, rows, numbers)
+    return rows, numbers
+
+
+def _read_columns(
+    block: etree._Element,
+    list_name: str,
+    names: Iterable[str],
+    rows: list[dict[str, str]],
+    numbers: list[str],
+) -> None:
+    """Adds the columns `names` to `rows` (the items, in order, numbered `numbers`)."""
     position: dict[str, int] = {}
     for name in names:
         values = _first_texts(list_name, name)(block)
@@ -166,19 +186,40 @@ def item_rows(block: etree._Element, list_name: str, names: Iterable[str]) -> li
         for number, value in zip(_numbers_having(list_name, name)(block), values, strict=True):
             if value := value.strip():
                 rows[position[number]][name] = value
-    return rows
 
 
-def _columns(
-    block: etree._Element, list_name: str, names: tuple[str, ...]
-) -> dict[str, list[str]] | None:
-    """The items' values, a column per field, read by XPath in one call each; None when a column
-    is short (an empty element), so that the caller reads element by element."""
-    columns = {name: _column(list_name, name)(block) for name in names}
-    count = len(block.findall(f"{PREFIX}{list_name}"))
-    if any(len(values) != count for values in columns.values()):
-        return None
-    return columns
+class RowCache:
+    """The items of a message's blocks (`item_rows`), each column read once whoever asks for it
+    — the rules, the review against the records, the storing — and only when asked for."""
+
+    def __init__(self) -> None:
+        # (block, list name) → (rows, the items' numbers as written and the names read; None
+        # when every field was read)
+        self.tables: dict[
+            tuple[etree._Element, str],
+            tuple[list[dict[str, str]], tuple[list[str], set[str]] | None],
+        ] = {}
+
+    def get(
+        self, block: etree._Element, list_name: str, names: Iterable[str]
+    ) -> list[dict[str, str]]:
+        key = (block, list_name)
+        wanted = tuple(names)
+        if key not in self.tables:
+            rows, numbers = _item_table(block, list_name, wanted)
+            self.tables[key] = (rows, None if numbers is None else (numbers, {"gnum", *wanted}))
+            return rows
+        rows, columns = self.tables[key]
+        if columns is not None:
+            numbers, read = columns
+            missing = [name for name in wanted if name not in read]
+            if missing:
+                _read_columns(block, list_name, missing, rows, numbers)
+                read.update(missing)
+        return rows
+
+    def update(self, other: RowCache) -> None:
+        self.tables.update(other.tables)
 
 
 def _item_field(block: etree._Element, list_name: str, index: int, name: str) -> etree._Element:
@@ -191,9 +232,10 @@ class Rules:
     """Collects the problems of one message. On a message the schema accepted, the items' values
     are read a column at a time (required elements are then all present and not empty)."""
 
-    def __init__(self, schema_valid: bool = False) -> None:
+    def __init__(self, schema_valid: bool = False, rows: RowCache | None = None) -> None:
         self.problems: list[Problem] = []
         self.schema_valid = schema_valid
+        self.rows = rows if rows is not None else RowCache()
 
     def add(
         self,
@@ -248,29 +290,29 @@ class Rules:
         """Item numbers in sequence, totals = price × qty and (`currency`) the currency 142 on
         every `list_name` item of the block."""
         names = ("gnum", "qty", "price", "totalPrice") + (("currency",) if currency else ())
-        columns = _columns(block, list_name, names) if self.schema_valid else None
-        if columns is None:  # the slow way, element by element
-            columns = {name: [] for name in names}
+        if self.schema_valid:
+            rows = self.rows.get(block, list_name, names)
+        else:  # element by element: the columns may not line up with the items
+            rows = []
             for item in _children(block, list_name):
                 found = fields(item)
-                for name in names:
-                    columns[name].append(_text(found, name))
-        for index, values in enumerate(zip(*columns.values(), strict=True)):
-            row = dict(zip(names, values, strict=True))
+                rows.append({name: _text(found, name) for name in names})
+        for index, row in enumerate(rows):
             expected = str(index + 1)
-            if row["gnum"].strip() != expected:
+            gnum = row.get("gnum", "")
+            if gnum != expected:
                 self.add(
                     "gnum_sequence",
                     _item_field(block, list_name, index, "gnum"),
                     _("Item numbers must run 1, 2, 3 …: expected %(expected)s, found “%(found)s”.")
-                    % {"expected": expected, "found": row["gnum"].strip()},
+                    % {"expected": expected, "found": gnum},
                 )
-            if currency and row["currency"].strip() != "142":
+            if currency and row.get("currency", "") != "142":
                 self.add(
                     "currency",
                     _item_field(block, list_name, index, "currency"),
                     _("%(name)s is “%(value)s”; it must be %(allowed)s.")
-                    % {"name": "currency", "value": row["currency"].strip(), "allowed": "142"},
+                    % {"name": "currency", "value": row.get("currency", ""), "allowed": "142"},
                 )
             if total:
                 self._total(block, list_name, index, row)
@@ -279,10 +321,13 @@ class Rules:
         self, block: etree._Element, list_name: str, index: int, row: dict[str, str]
     ) -> None:
         try:
-            price, qty, amount = (Decimal(row[n]) for n in ("price", "qty", "totalPrice"))
+            price, qty, amount = (Decimal(row.get(n, "")) for n in ("price", "qty", "totalPrice"))
         except InvalidOperation:
             return  # the schema reports it
-        product = (price * qty).quantize(FIVE)
+        product = price * qty
+        if product == amount:
+            return
+        product = product.quantize(FIVE)
         if product != amount.quantize(FIVE):
             self.add(
                 "total_price",
@@ -301,7 +346,7 @@ def _head(block: etree._Element, name: str) -> Fields | None:
     empty; None when the head is missing (the schema reports it)."""
     if not name:
         return fields(block)
-    found = fields(block).get(name)
+    found = block.find(f"{PREFIX}{name}")
     return fields(found) if found is not None else None
 
 
@@ -362,7 +407,7 @@ def _status_513(rules: Rules, block: etree._Element) -> None:
 
 
 def _inventory_621(rules: Rules, block: etree._Element) -> None:
-    head_element = fields(block).get("InventoryHead")
+    head_element = block.find(f"{PREFIX}InventoryHead")
     if head_element is None:
         return
     head = fields(head_element)
@@ -460,8 +505,12 @@ def _common(rules: Rules, code: str, root: etree._Element) -> None:
             rules.timestamp(Fields.of(element), "appTime", 14)
 
 
-def apply_rules(code: str, root: etree._Element, schema_valid: bool = False) -> list[Problem]:
-    rules = Rules(schema_valid)
+def apply_rules(
+    code: str, root: etree._Element, schema_valid: bool = False, rows: RowCache | None = None
+) -> list[Problem]:
+    """The problems the rules find in a message; on a message the schema accepted, the items'
+    values are read into `rows` for those who read them next."""
+    rules = Rules(schema_valid, rows)
     guid = root.get("guid", "")
     if guid and guid != guid.upper():
         # The schema's annotation asks for capitals; the official samples use lower case: a

@@ -97,6 +97,48 @@ def year_totals(buyer_digests: list[str], year: int) -> list[tuple[str, Decimal,
     return found
 
 
+@dataclass
+class Limits:
+    """Where an order stands against the retail import limits."""
+
+    dutiable: Decimal  # goods value + freight
+    year_total: Decimal  # the buyer's dutiable total in the year, this order included
+    treatment: str  # within_limits, single_item_full_tax, general_trade
+    notes: list[str] = field(default_factory=list)
+
+
+def limits(
+    goods: Decimal,
+    freight: Decimal,
+    single_item: bool,
+    earlier_in_year: Decimal,
+    policy: TaxPolicy,
+) -> Limits:
+    """The order's treatment under the limits (see the module's rules): its goods value, its
+    freight, whether it is one item line of quantity 1, the buyer's dutiable total earlier in
+    the year."""
+    dutiable = goods + freight
+    total = earlier_in_year + dutiable
+    over_single = dutiable > policy.single_limit
+    if total > policy.annual_limit or (over_single and not single_item):
+        note = _(
+            "Above the limits (single %(single)s, annual %(annual)s; this year with this "
+            "order %(total)s): general trade, not retail import."
+        ) % {
+            "single": policy.single_limit,
+            "annual": policy.annual_limit,
+            "total": total.quantize(CENT),
+        }
+        return Limits(dutiable, total, "general_trade", [str(note)])
+    if over_single:
+        full = _(
+            "One item above the single limit: full duty, VAT and consumption tax; the "
+            "duty, which depends on the tariff, is not included."
+        )
+        return Limits(dutiable, total, "single_item_full_tax", [str(full)])
+    return Limits(dutiable, total, "within_limits")
+
+
 def compute(
     lines: list[Line],
     freight: Decimal,
@@ -108,48 +150,21 @@ def compute(
     """The order's tax; `policy` and `known` rates may be given when already looked up."""
     policy = policy or policy_on(day)
     goods = sum((line.total_price for line in lines), Decimal(0))
-    dutiable = goods + freight
-    total = earlier_in_year + dutiable
+    single_item = len(lines) == 1 and lines[0].qty == 1
+    bounds = limits(goods, freight, single_item, earlier_in_year, policy)
+    result = TaxResult(
+        dutiable=bounds.dutiable.quantize(CENT),
+        tax=None,
+        year_total=bounds.year_total,
+        policy=policy,
+        treatment=bounds.treatment,
+        notes=bounds.notes,
+    )
+    if bounds.treatment == "general_trade":
+        return result
     if known is None:
         known = rates({line.sku for line in lines if line.sku})
-    result = TaxResult(
-        dutiable=dutiable.quantize(CENT),
-        tax=None,
-        year_total=total,
-        policy=policy,
-        treatment="within_limits",
-    )
-    over_single = dutiable > policy.single_limit
-    over_year = total > policy.annual_limit
-    single_item = len(lines) == 1 and lines[0].qty == 1
-    if over_year or (over_single and not single_item):
-        result.treatment = "general_trade"
-        result.notes.append(
-            str(
-                _(
-                    "Above the limits (single %(single)s, annual %(annual)s; this year with this "
-                    "order %(total)s): general trade, not retail import."
-                )
-                % {
-                    "single": policy.single_limit,
-                    "annual": policy.annual_limit,
-                    "total": total.quantize(CENT),
-                }
-            )
-        )
-        return result
-    share = policy.within_limit_share
-    if over_single:
-        result.treatment = "single_item_full_tax"
-        share = Decimal(1)
-        result.notes.append(
-            str(
-                _(
-                    "One item above the single limit: full duty, VAT and consumption tax; the "
-                    "duty, which depends on the tariff, is not included."
-                )
-            )
-        )
+    share = Decimal(1) if bounds.treatment == "single_item_full_tax" else policy.within_limit_share
     vat_total = consumption_total = Decimal(0)
     for line in lines:
         vat, ct = known.get(line.sku, DEFAULT_RATES)

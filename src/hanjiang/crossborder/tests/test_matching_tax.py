@@ -193,3 +193,41 @@ def test_the_annual_quota_counts_the_buyers_stored_orders(
         "accepted",
         [("quota", "warning")],
     )
+
+
+@pytest.mark.parametrize(
+    ("qty", "price", "code"),
+    [
+        ("1", "6000", "full_tax"),  # one item line of quantity 1: declared, full tax
+        ("2", "3000", "quota"),  # above the single limit otherwise: general trade
+        ("1", "4900", None),  # within the limits
+    ],
+)
+def test_an_order_of_one_line_above_the_single_limit(
+    trade_parties: dict[str, Any],
+    trade_messages: dict[str, bytes],
+    qty: str,
+    price: str,
+    code: str | None,
+) -> None:
+    text = trade_messages["311"].decode("utf-8")
+    first = text.index("\t\t<ceb:OrderList>")
+    second = text.index("\t\t<ceb:OrderList>", first + 1)
+    total = Decimal(qty) * Decimal(price)
+    one = (
+        (text[:first] + text[second:])
+        .replace("<ceb:gnum>2<", "<ceb:gnum>1<")
+        .replace("<ceb:qty>1<", f"<ceb:qty>{qty}<")
+        .replace("<ceb:price>60<", f"<ceb:price>{price}<")
+        .replace("<ceb:totalPrice>60<", f"<ceb:totalPrice>{total}<")
+        .replace("<ceb:goodsValue>358.5<", f"<ceb:goodsValue>{total}<")
+        .replace("<ceb:acturalPaid>381.12<", f"<ceb:acturalPaid>{total + Decimal('22.62')}<")
+    )
+    (outcome,) = messages_receive(
+        actor=trade_parties["4206960002"]["user"], files=[("o.xml", one.encode("utf-8"))]
+    )
+    assert outcome.status == "accepted"
+    assert [(p.code, p.severity, p.path) for p in outcome.checked.problems] == [
+        (code, "warning", "/ceb:CEB311Message/ceb:Order/ceb:OrderHead/ceb:goodsValue")
+    ] * (code is not None)
+    assert outcome.documents[0].items.count() == 1

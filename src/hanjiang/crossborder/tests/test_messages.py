@@ -279,3 +279,30 @@ def test_the_command_line_prints_every_problem_and_fails(tmp_path: Path) -> None
         "1 of 2 files valid.",
     ]
     assert receipt_is_valid((tmp_path / "receipts" / "bad.CEB900.xml").read_bytes())
+
+
+def test_the_items_are_read_once_whoever_asks() -> None:
+    from hanjiang.crossborder.rules import PREFIX, RowCache, item_rows
+
+    # itemNo on the second item only, barCode on neither: columns placed by item number
+    message = _order("<ceb:itemNo>SKU-001</ceb:itemNo>", "").replace(
+        b"<ceb:barCode></ceb:barCode>", b"", 2
+    )
+    checked = check(message)
+    assert checked.valid
+    block = checked.tree.find(f"{PREFIX}Order")  # type: ignore[union-attr]
+    rows = checked.rows.get(block, "OrderList", ("qty",))
+    # the rules read their columns; a later reader's columns are added to the same rows
+    assert rows[0] == {"gnum": "1", "qty": "2", "price": "149.25", "totalPrice": "298.5"} | {
+        "currency": "142"
+    }
+    again = checked.rows.get(block, "OrderList", ("itemName", "itemNo", "barCode"))
+    assert again is rows
+    assert [(row["itemName"], row.get("itemNo"), row.get("barCode")) for row in rows] == [
+        ("测试奶粉", None, None),
+        ("测试面霜", "SKU-002", None),
+    ]
+    names = ("qty", "price", "totalPrice", "currency", "itemName", "itemNo", "barCode")
+    assert rows == item_rows(block, "OrderList", names)
+    fresh = RowCache()
+    assert fresh.get(block, "OrderList", names) == rows
