@@ -5,6 +5,9 @@ Rules:
 - an enterprise user files for its own organisation; a changed filing goes back to review;
 - the customs registration code, when given, is 10 letters or digits; the exchange user id is
   required; at least one role and one mode, each from its list;
+- the certificates the enterprise signs its messages with are filed in PEM form (at most 10):
+  each must be a readable X.509 certificate, not expired, and filed by no other enterprise; the
+  same certificate given twice is kept once;
 - goods: item number (unique within the filing), name, HS code of 10 digits, model, unit and
   origin country codes of 3 digits; VAT and consumption-tax rates between 0 and 1;
 - only the city administrator approves or returns a filing; returning needs a reason;
@@ -13,6 +16,7 @@ Rules:
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -29,9 +33,13 @@ from hanjiang.core.errors import ErrorItem, PermissionDeniedError, ValidationFai
 from hanjiang.core.models import AuditAction, AuditChannel
 from hanjiang.crossborder import statistics
 from hanjiang.crossborder.models import Filing, FilingRole, FilingStatus, GoodsRecord, TradeMode
+from hanjiang.crossborder.signing import read_certificates
 from hanjiang.registry.models import Organisation
 
 CUSTOMS_CODE = re.compile(r"^[0-9A-Z]{10}$")
+
+
+MAX_CERTIFICATES = 10
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,64 @@ class FilingInput:
     roles: tuple[str, ...]
     modes: tuple[str, ...]
     customs_code: str = ""
+    certificates: str = ""  # PEM, one or more certificates
+
+
+def _certificates(
+    text: str, organisation: Organisation, errors: list[ErrorItem]
+) -> list[dict[str, str]]:
+    """The filed certificates of a PEM text (see the module's rules), errors naming each one by
+    its position."""
+    found = read_certificates(text)
+    if len(found) > MAX_CERTIFICATES:
+        errors.append(
+            ErrorItem(
+                "too_many",
+                _("File at most %(count)s certificates.") % {"count": MAX_CERTIFICATES},
+                field="certificates",
+            )
+        )
+        return []
+    others = {
+        certificate["fingerprint"]
+        for certificates in Filing.objects.exclude(organisation=organisation).values_list(
+            "certificates", flat=True
+        )
+        for certificate in certificates or []
+    }
+    kept: dict[str, dict[str, str]] = {}
+    for number, certificate in enumerate(found, start=1):
+        if certificate is None:
+            message = _("Certificate %(number)s is not a readable X.509 certificate in PEM form.")
+            errors.append(
+                ErrorItem("invalid_certificate", message % {"number": number}, "certificates")
+            )
+        elif datetime.datetime.fromisoformat(certificate["not_after"]) < timezone.now():
+            message = _("Certificate %(number)s (%(subject)s) expired on %(date)s.")
+            errors.append(
+                ErrorItem(
+                    "certificate_expired",
+                    message
+                    % {
+                        "number": number,
+                        "subject": certificate["subject"],
+                        "date": certificate["not_after"][:10],
+                    },
+                    "certificates",
+                )
+            )
+        elif certificate["fingerprint"] in others:
+            message = _("Certificate %(number)s (%(subject)s) is filed by another enterprise.")
+            errors.append(
+                ErrorItem(
+                    "duplicate_certificate",
+                    message % {"number": number, "subject": certificate["subject"]},
+                    "certificates",
+                )
+            )
+        else:
+            kept.setdefault(certificate["fingerprint"], certificate)
+    return list(kept.values())
 
 
 def _organisation(actor: Any) -> Organisation:
@@ -73,6 +139,7 @@ def filing_save(
         errors.append(ErrorItem("invalid_choice", _("Choose one or more roles."), field="roles"))
     if not data.modes or set(data.modes) - set(TradeMode.values):
         errors.append(ErrorItem("invalid_choice", _("Choose one or more modes."), field="modes"))
+    certificates = _certificates(data.certificates, organisation, errors)
     if (
         code
         and Filing.objects.filter(customs_code=code).exclude(organisation=organisation).exists()
@@ -93,6 +160,7 @@ def filing_save(
         filing.customs_code, filing.dxp_id = code, data.dxp_id.strip()
         filing.roles = sorted(set(data.roles))
         filing.modes = sorted(set(data.modes))
+        filing.certificates = certificates
         filing.status = FilingStatus.SUBMITTED
         filing.reviewed_by, filing.reviewed_at = None, None
         filing.save()

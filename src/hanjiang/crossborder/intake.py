@@ -24,6 +24,7 @@ Rules (after the message checks of `messages` and `rules`):
 
 from __future__ import annotations
 
+import base64
 import datetime
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -33,6 +34,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
@@ -65,6 +67,7 @@ from hanjiang.crossborder.models import (
 )
 from hanjiang.crossborder.receipts import receipt
 from hanjiang.crossborder.rules import PREFIX, Fields, RowCache, _children, _text
+from hanjiang.crossborder.signing import DS, certificate_summary
 
 R = FilingRole
 SENDERS: dict[str, set[str]] = {
@@ -300,9 +303,71 @@ class Intake:
                 )
             )
         self.guids.add(checked.guid)
+        self.certificate(root, problems)
         reviewer = REVIEWS.get(code)
         if reviewer is not None:
             reviewer(self, root, problems)
+
+    def certificate(self, root: etree._Element, problems: list[Problem]) -> None:
+        """A signed message's certificate (its signature verified by the check) is one of those
+        the sender filed — when it filed any: else a warning — and valid at receipt."""
+        signature = root.find(f"{{{DS}}}Signature")
+        element = signature.find(f".//{{{DS}}}X509Certificate") if signature is not None else None
+        if element is None:
+            return
+        try:
+            certificate = certificate_summary(
+                base64.b64decode("".join((element.text or "").split()))
+            )
+        except ValueError:
+            problems.append(
+                _problem("certificate_invalid", element, _("The certificate cannot be read."))
+            )
+            return
+        filed = {known["fingerprint"] for known in self.sender.certificates or []}
+        if not filed:
+            problems.append(
+                Problem(
+                    "certificate_not_filed",
+                    path_of(element),
+                    _(
+                        "Your filing lists no signing certificate: the platform cannot tell who "
+                        "signed this message."
+                    ),
+                    "platform",
+                    "warning",
+                )
+            )
+        elif certificate["fingerprint"] not in filed:
+            problems.append(
+                _problem(
+                    "unfiled_certificate",
+                    element,
+                    _(
+                        "The message is signed with a certificate your filing does not list "
+                        "(%(subject)s, SHA-256 %(fingerprint)s…)."
+                    )
+                    % {
+                        "subject": certificate["subject"],
+                        "fingerprint": certificate["fingerprint"][:16],
+                    },
+                )
+            )
+        now = timezone.now()
+        start = datetime.datetime.fromisoformat(certificate["not_before"])
+        end = datetime.datetime.fromisoformat(certificate["not_after"])
+        if not start <= now <= end:
+            problems.append(
+                _problem(
+                    "certificate_expired",
+                    element,
+                    _("The certificate is valid from %(start)s to %(end)s, not at receipt.")
+                    % {
+                        "start": certificate["not_before"][:10],
+                        "end": certificate["not_after"][:10],
+                    },
+                )
+            )
 
     # Shared checks ------------------------------------------------------------------------------
 

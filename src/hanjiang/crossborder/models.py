@@ -59,6 +59,9 @@ class Filing(TimeStampedModel):
     dxp_id = models.CharField(_("exchange user id"), max_length=30)
     roles = models.JSONField(_("roles"), default=list)
     modes = models.JSONField(_("trade modes"), default=list)
+    # The certificates the enterprise signs its messages with, as `signing.certificate_summary`
+    # gives them (fingerprint, subject, issuer, serial, validity, key, PEM).
+    certificates = models.JSONField(_("signing certificates"), default=list, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=FilingStatus.choices, default=FilingStatus.SUBMITTED
     )

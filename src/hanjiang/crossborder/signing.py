@@ -20,7 +20,10 @@ Rules:
 - verification recomputes the digest and checks the signature with the certificate's public key,
   for both pairs of methods; any other method, or a digest method that does not go with the
   signature method, is refused (a signature that cannot be verified is not taken as one); the
-  certificate's chain of trust is not checked here (the exchange does that).
+  certificate's chain of trust is not checked here (the exchange does that);
+- a certificate is known by its fingerprint, the SHA-256 of its DER form; an enterprise files the
+  certificates it signs with (`read_certificates`), and intake checks a signed message's
+  certificate against the sender's filing and its validity at receipt.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -151,6 +155,77 @@ def _sm2_public_key(certificate_der: bytes) -> Any:
     if not isinstance(key, sm_ec.EllipticCurvePublicKey):
         raise ValueError("not an SM2 key")
     return key
+
+
+def fingerprint(certificate_der: bytes) -> str:
+    """The certificate's SHA-256 fingerprint, in hexadecimal."""
+    return hashlib.sha256(certificate_der).hexdigest()
+
+
+NAME_KEYS = {
+    "common_name": "CN",
+    "organization_name": "O",
+    "organizational_unit_name": "OU",
+    "country_name": "C",
+    "state_or_province_name": "ST",
+    "locality_name": "L",
+    "serial_number": "SERIALNUMBER",
+    "email_address": "E",
+}
+
+
+def _name(name: Any) -> str:
+    """A certificate name as `CN=…, O=…` (the attributes in the certificate's order)."""
+    parts = []
+    for key, value in name.native.items():
+        for one in value if isinstance(value, list) else [value]:
+            parts.append(f"{NAME_KEYS.get(key, key)}={one}")
+    return ", ".join(parts)
+
+
+def certificate_summary(certificate_der: bytes) -> dict[str, str]:
+    """What a filing keeps of a certificate: fingerprint, subject, issuer, serial number (hex),
+    validity (ISO 8601, UTC), key algorithm and the certificate itself (PEM). ValueError when the
+    bytes are not an X.509 certificate."""
+    try:
+        certificate = asn1_x509.Certificate.load(certificate_der, strict=True)
+        validity = certificate["tbs_certificate"]["validity"]
+        info = certificate.public_key
+        key = info.algorithm.upper()
+        if info.algorithm == "ec":
+            key = "SM2" if info.curve == ("named", SM2_CURVE) else f"EC {info.curve[1]}"
+        summary = {
+            "fingerprint": fingerprint(certificate_der),
+            "subject": _name(certificate.subject),
+            "issuer": _name(certificate.issuer),
+            "serial": format(certificate.serial_number, "X"),
+            "not_before": validity["not_before"].native.isoformat(),
+            "not_after": validity["not_after"].native.isoformat(),
+            "key": key,
+        }
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise ValueError("not an X.509 certificate") from error
+    pem = asn1_pem.armor("CERTIFICATE", certificate_der).decode("ascii")
+    return summary | {"pem": pem}
+
+
+def read_certificates(text: str) -> list[dict[str, str] | None]:
+    """The certificates of a PEM text, in order: each one's summary (`certificate_summary`), or
+    None for a block that is not a readable certificate."""
+    data = text.strip().encode("utf-8", errors="replace")
+    if not data:
+        return []
+    found: list[dict[str, str] | None] = []
+    try:
+        blocks = list(asn1_pem.unarmor(data, multiple=True))
+    except ValueError:
+        return [None]
+    for kind, _headers, der in blocks:
+        try:
+            found.append(certificate_summary(der) if kind == "CERTIFICATE" else None)
+        except ValueError:
+            found.append(None)
+    return found or [None]
 
 
 def _rsa_sha1_verifies(certificate_der: bytes, value: bytes, data: bytes) -> bool:

@@ -299,6 +299,7 @@ def filing_edit(request: HttpRequest) -> HttpResponse:
             "roles": FilingRole.choices,
             "modes": TradeMode.choices,
             "goods": filing.goods.all() if filing else [],
+            "certificates_pem": "".join(c["pem"] for c in filing.certificates) if filing else "",
         },
         status=422 if errors else 200,
     )

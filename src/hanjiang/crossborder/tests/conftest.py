@@ -15,7 +15,7 @@ from cryptography.x509.oid import NameOID
 
 from hanjiang.accounts.models import Role
 from hanjiang.crossborder.models import Filing, FilingStatus, GoodsRecord
-from hanjiang.crossborder.signing import RsaSha1Signer, sign
+from hanjiang.crossborder.signing import RsaSha1Signer, certificate_summary, sign
 from hanjiang.registry.models import Division
 from hanjiang.registry.tests.factories import OrganisationFactory, UserFactory, make_uscc
 
@@ -55,8 +55,9 @@ def signer() -> RsaSha1Signer:
 
 
 @pytest.fixture
-def trade_parties(reference: None) -> dict[str, Any]:
-    """An approved filing and an enterprise user for each enterprise of the trade."""
+def trade_parties(reference: None, signer: RsaSha1Signer) -> dict[str, Any]:
+    """An approved filing and an enterprise user for each enterprise of the trade; the
+    e-commerce enterprise (which declares the inventory) files the test signer's certificate."""
     county = Division.objects.get(code="420606000000")  # 樊城区
     parties: dict[str, Any] = {}
     for code, (name, roles) in ENTERPRISES.items():
@@ -68,6 +69,7 @@ def trade_parties(reference: None) -> dict[str, Any]:
             roles=roles,
             modes=["9610", "1210"],
             status=FilingStatus.APPROVED,
+            certificates=[certificate_summary(signer.certificate_der)] * (code == "4206960002"),
         )
         user = UserFactory(
             username=f"cbec{code[-1]}", role=Role.ENTERPRISE, organisation=organisation

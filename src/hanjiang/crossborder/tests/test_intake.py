@@ -214,3 +214,63 @@ def test_only_enterprises_with_approved_filings_send(
     with pytest.raises(PermissionDeniedError) as caught:
         messages_receive(actor=users["enterprise"], files=[("o.xml", trade_messages["311"])])
     assert caught.value.code == "not_filed"
+
+
+def test_a_signed_message_names_a_certificate_the_sender_filed(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes], signer: Any
+) -> None:
+    from hanjiang.crossborder.signing import Sm2Sm3Signer
+    from hanjiang.crossborder.tests.test_signing import CERTIFICATE, KEY
+
+    unsigned = trade_messages["311"]
+    # the e-commerce enterprise filed the test signer's certificate: signed with another, refused
+    other = sign(unsigned, Sm2Sm3Signer(KEY, CERTIFICATE))
+    (outcome,) = _send(trade_parties, "4206960002", [("o.xml", other)])
+    assert [(p.code, p.path, str(p.message)) for p in outcome.checked.problems] == [
+        (
+            "unfiled_certificate",
+            "/ceb:CEB311Message/ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509Certificate",
+            "报文的签名证书不在贵企业备案的证书之列（CN=Hanjiang SM2 test signer (test data)，"
+            "SHA-256 cfd69811feb90bc3…）。",
+        )
+    ]
+    assert outcome.status == "refused"
+    # signed with the filed one, accepted
+    (outcome,) = _send(trade_parties, "4206960002", [("o.xml", sign(unsigned, signer))])
+    assert (outcome.status, outcome.checked.problems) == ("accepted", [])
+    # a sender that filed no certificate: accepted, with a warning
+    payment = trade_messages["411"]
+    (outcome,) = _send(trade_parties, "4206960003", [("p.xml", sign(payment, signer))])
+    assert outcome.status == "accepted"
+    assert [(p.code, p.severity) for p in outcome.checked.problems] == [
+        ("certificate_not_filed", "warning")
+    ]
+
+
+def test_a_certificate_outside_its_validity_is_refused(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes]
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from hanjiang.crossborder.signing import RsaSha1Signer, certificate_summary
+    from hanjiang.crossborder.tests.test_pages import _certificate_pem
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    for days, code in (((-3650, -1), "certificate_expired"), ((0, 36500), None)):
+        pem = _certificate_pem(days, key=key)
+        signer = RsaSha1Signer(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            ),
+            pem.encode("ascii"),
+        )
+        filing = trade_parties["4206960002"]["filing"]
+        filing.certificates = [certificate_summary(signer.certificate_der)]
+        filing.save()
+        message = sign(trade_messages["311"], signer)
+        (outcome,) = _send(trade_parties, "4206960002", [("o.xml", message)])
+        assert [p.code for p in outcome.checked.problems] == [code] * (code is not None)
+    assert Order.objects.count() == 1  # the expired signature's order was not stored

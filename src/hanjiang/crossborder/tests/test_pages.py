@@ -4,6 +4,7 @@ personal numbers, the city's overview."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 from typing import Any
@@ -14,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hanjiang.core.models import AuditEntry
 from hanjiang.crossborder.models import Filing, GoodsRecord, Inventory, Order
 from hanjiang.crossborder.tests.test_intake import _declare_trade
+from hanjiang.registry.tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -260,3 +262,99 @@ def test_the_city_downloads_the_declarations_as_excel(
     assert cells["海关已撤单"].value == "是"
     enterprise = client_for(trade_parties["4206960002"]["user"])
     assert enterprise.get("/crossborder/", {"format": "xlsx"}).status_code == 302
+
+
+def _certificate_pem(
+    days: tuple[int, int], name: str = "测试证书（测试数据）", key: Any = None
+) -> str:
+    """A self-signed RSA certificate valid from/until these days after 2026-01-01."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    day = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(0xABC)
+        .not_valid_before(day + datetime.timedelta(days=days[0]))
+        .not_valid_after(day + datetime.timedelta(days=days[1]))
+        .sign(key, hashes.SHA256())
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def test_an_enterprise_files_its_signing_certificates(
+    users: dict[str, Any], client_for: Any, own_organisation: Any, signer: Any
+) -> None:
+    from hanjiang.crossborder.signing import certificate_summary
+    from hanjiang.crossborder.tests.test_signing import CERTIFICATE
+
+    enterprise = client_for(users["enterprise"])
+    filing = {
+        "form": "filing",
+        "dxp_id": "DXPENT0000000009",
+        "roles": ["enterprise", "agent"],
+        "modes": ["9610"],
+    }
+    sm2 = CERTIFICATE.decode("ascii")
+    expired = _certificate_pem((-3650, -1), "过期证书（测试数据）")
+    broken = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+    refused = enterprise.post("/crossborder/filing/", filing | {"certificates": sm2 + broken})
+    assert refused.status_code == 422
+    assert [(e.field, e.code, str(e.message)) for e in refused.context["errors"]] == [
+        (
+            "certificates",
+            "invalid_certificate",
+            "第 2 张证书不是可读取的 PEM 格式 X.509 证书。",
+        )
+    ]
+    assert refused.context["values"]["certificates"] == sm2 + broken  # kept to be corrected
+    refused = enterprise.post("/crossborder/filing/", filing | {"certificates": expired})
+    assert [(e.code, str(e.message)) for e in refused.context["errors"]] == [
+        (
+            "certificate_expired",
+            "第 1 张证书（CN=过期证书（测试数据））已于 2025-12-31 过期。",
+        )
+    ]
+    assert not Filing.objects.exists()
+    # the same certificate twice is filed once, beside another
+    rsa = signer.certificate_der
+    rsa_pem = certificate_summary(rsa)["pem"]
+    enterprise.post("/crossborder/filing/", filing | {"certificates": sm2 + rsa_pem + sm2})
+    stored = Filing.objects.get()
+    assert [(c["key"], c["subject"], c["serial"]) for c in stored.certificates] == [
+        ("SM2", "CN=Hanjiang SM2 test signer (test data)", "5678"),
+        ("RSA", "CN=Hanjiang test signer", "1234"),
+    ]
+    assert stored.certificates[1]["fingerprint"] == hashlib.sha256(rsa).hexdigest()
+    page = enterprise.get("/crossborder/filing/")
+    assert page.context["certificates_pem"] == "".join(c["pem"] for c in stored.certificates)
+    assert page.context["certificates_pem"].startswith(sm2)  # as the enterprise gave it
+    assert "Hanjiang SM2 test signer" in page.content.decode()
+    admin = client_for(users["city_admin"])
+    assert "Hanjiang test signer" in admin.get("/crossborder/filings/").content.decode()
+    # no other enterprise can file the same certificate
+    organisation = OrganisationFactory(division=own_organisation.division)
+    other = client_for(UserFactory(role="enterprise", organisation=organisation))
+    taken = other.post("/crossborder/filing/", filing | {"certificates": rsa_pem})
+    assert [(e.code, str(e.message)) for e in taken.context["errors"]] == [
+        (
+            "duplicate_certificate",
+            "第 1 张证书（CN=Hanjiang test signer）已由另一家企业备案。",
+        )
+    ]
+    too_many = other.post(
+        "/crossborder/filing/",
+        filing
+        | {"certificates": "".join(_certificate_pem((0, 365), f"证书{n}") for n in range(11))},
+    )
+    assert [e.code for e in too_many.context["errors"]] == ["too_many"]
+    assert Filing.objects.count() == 1
