@@ -4,6 +4,8 @@ trade with approved filings and filed goods, and the trade's four messages."""
 from __future__ import annotations
 
 import datetime
+import ssl
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +31,25 @@ ENTERPRISES = {
 }
 
 
-@pytest.fixture(scope="session")
-def signer() -> RsaSha1Signer:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Hanjiang test signer")])
-    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+@cache
+def _test_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def rsa_signer(name: str, days: tuple[int, int], serial: int = 0x1234) -> RsaSha1Signer:
+    """An RSA-SHA1 signer with a self-signed certificate for `name` (CN), valid from and until
+    these days after 2026-01-01 (test data)."""
+    key = _test_key()
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    day = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
+        .subject_name(subject)
+        .issuer_name(subject)
         .public_key(key.public_key())
-        .serial_number(0x1234)
-        .not_valid_before(now)
-        .not_valid_after(now + datetime.timedelta(days=3650))
+        .serial_number(serial)
+        .not_valid_before(day + datetime.timedelta(days=days[0]))
+        .not_valid_after(day + datetime.timedelta(days=days[1]))
         .sign(key, hashes.SHA256())
     )
     return RsaSha1Signer(
@@ -52,6 +60,17 @@ def signer() -> RsaSha1Signer:
         ),
         certificate.public_bytes(serialization.Encoding.PEM),
     )
+
+
+def certificate_pem(days: tuple[int, int], name: str = "测试证书（测试数据）") -> str:
+    """The PEM of a self-signed test certificate (see `rsa_signer`)."""
+    der = rsa_signer(name, days, serial=0xABC).certificate_der
+    return ssl.DER_cert_to_PEM_cert(der)
+
+
+@pytest.fixture(scope="session")
+def signer() -> RsaSha1Signer:
+    return rsa_signer("Hanjiang test signer", (0, 3650))
 
 
 @pytest.fixture

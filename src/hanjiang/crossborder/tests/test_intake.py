@@ -250,23 +250,11 @@ def test_a_signed_message_names_a_certificate_the_sender_filed(
 def test_a_certificate_outside_its_validity_is_refused(
     trade_parties: dict[str, Any], trade_messages: dict[str, bytes]
 ) -> None:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from hanjiang.crossborder.signing import certificate_summary
+    from hanjiang.crossborder.tests.conftest import rsa_signer
 
-    from hanjiang.crossborder.signing import RsaSha1Signer, certificate_summary
-    from hanjiang.crossborder.tests.test_pages import _certificate_pem
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     for days, code in (((-3650, -1), "certificate_expired"), ((0, 36500), None)):
-        pem = _certificate_pem(days, key=key)
-        signer = RsaSha1Signer(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            ),
-            pem.encode("ascii"),
-        )
+        signer = rsa_signer("测试证书（测试数据）", days)
         filing = trade_parties["4206960002"]["filing"]
         filing.certificates = [certificate_summary(signer.certificate_der)]
         filing.save()

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from hanjiang.core.models import AuditEntry
 from hanjiang.crossborder.models import Filing, GoodsRecord, Inventory, Order
+from hanjiang.crossborder.tests.conftest import certificate_pem
 from hanjiang.crossborder.tests.test_intake import _declare_trade
 from hanjiang.registry.tests.factories import OrganisationFactory, UserFactory
 
@@ -264,33 +265,6 @@ def test_the_city_downloads_the_declarations_as_excel(
     assert enterprise.get("/crossborder/", {"format": "xlsx"}).status_code == 302
 
 
-def _certificate_pem(
-    days: tuple[int, int], name: str = "测试证书（测试数据）", key: Any = None
-) -> str:
-    """A self-signed RSA certificate valid from/until these days after 2026-01-01."""
-    import datetime
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    day = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(0xABC)
-        .not_valid_before(day + datetime.timedelta(days=days[0]))
-        .not_valid_after(day + datetime.timedelta(days=days[1]))
-        .sign(key, hashes.SHA256())
-    )
-    return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
-
-
 def test_an_enterprise_files_its_signing_certificates(
     users: dict[str, Any], client_for: Any, own_organisation: Any, signer: Any
 ) -> None:
@@ -305,7 +279,7 @@ def test_an_enterprise_files_its_signing_certificates(
         "modes": ["9610"],
     }
     sm2 = CERTIFICATE.decode("ascii")
-    expired = _certificate_pem((-3650, -1), "过期证书（测试数据）")
+    expired = certificate_pem((-3650, -1), "过期证书（测试数据）")
     broken = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
     refused = enterprise.post("/crossborder/filing/", filing | {"certificates": sm2 + broken})
     assert refused.status_code == 422
@@ -354,7 +328,7 @@ def test_an_enterprise_files_its_signing_certificates(
     too_many = other.post(
         "/crossborder/filing/",
         filing
-        | {"certificates": "".join(_certificate_pem((0, 365), f"证书{n}") for n in range(11))},
+        | {"certificates": "".join(certificate_pem((0, 365), f"证书{n}") for n in range(11))},
     )
     assert [e.code for e in too_many.context["errors"]] == ["too_many"]
     assert Filing.objects.count() == 1
