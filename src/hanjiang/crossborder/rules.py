@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_PREC, Decimal, InvalidOperation, localcontext
 from functools import cache
 
 from django.utils.functional import Promise
@@ -36,6 +36,13 @@ from lxml import etree
 from hanjiang.crossborder.messages import NS, Problem, path_of
 
 FIVE = Decimal("0.00001")
+
+
+def _five(value: Decimal) -> Decimal:
+    """The value to 5 decimals, however many digits it has (the default context's 28 would
+    refuse a product of two long amounts)."""
+    with localcontext(prec=MAX_PREC):
+        return value.quantize(FIVE)
 
 
 PREFIX = f"{{{NS}}}"
@@ -327,8 +334,8 @@ class Rules:
         product = price * qty
         if product == amount:
             return
-        product = product.quantize(FIVE)
-        if product != amount.quantize(FIVE):
+        product = _five(product)
+        if product != _five(amount):
             self.add(
                 "total_price",
                 _item_field(block, list_name, index, "totalPrice"),
@@ -369,7 +376,7 @@ def _order_311(rules: Rules, block: etree._Element) -> None:
         and discount is not None
     ):
         expected = goods + freight + tax - discount
-        if expected.quantize(FIVE) != paid.quantize(FIVE):
+        if _five(expected) != _five(paid):
             rules.add(
                 "actural_paid",
                 head["acturalPaid"],

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -162,6 +163,7 @@ def fingerprint(certificate_der: bytes) -> str:
     return hashlib.sha256(certificate_der).hexdigest()
 
 
+PEM_BEGIN = re.compile(rb"-----BEGIN [^\r\n]*-----")
 NAME_KEYS = {
     "common_name": "CN",
     "organization_name": "O",
@@ -189,18 +191,20 @@ def certificate_summary(certificate_der: bytes) -> dict[str, str]:
     bytes are not an X.509 certificate."""
     try:
         certificate = asn1_x509.Certificate.load(certificate_der, strict=True)
-        validity = certificate["tbs_certificate"]["validity"]
         info = certificate.public_key
         key = info.algorithm.upper()
         if info.algorithm == "ec":
             key = "SM2" if info.curve == ("named", SM2_CURVE) else f"EC {info.curve[1]}"
+        # The validity as `cryptography` reads it: UTC, and refused when not a real time (a
+        # GeneralizedTime without its zone, year 0 …).
+        parsed = x509.load_der_x509_certificate(certificate_der)
         summary = {
             "fingerprint": fingerprint(certificate_der),
             "subject": _name(certificate.subject),
             "issuer": _name(certificate.issuer),
             "serial": format(certificate.serial_number, "X"),
-            "not_before": validity["not_before"].native.isoformat(),
-            "not_after": validity["not_after"].native.isoformat(),
+            "not_before": parsed.not_valid_before_utc.isoformat(),
+            "not_after": parsed.not_valid_after_utc.isoformat(),
             "key": key,
         }
     except (ValueError, TypeError, KeyError, AttributeError) as error:
@@ -210,22 +214,23 @@ def certificate_summary(certificate_der: bytes) -> dict[str, str]:
 
 
 def read_certificates(text: str) -> list[dict[str, str] | None]:
-    """The certificates of a PEM text, in order: each one's summary (`certificate_summary`), or
-    None for a block that is not a readable certificate."""
+    """The certificates of a PEM text, block by block in order: each one's summary
+    (`certificate_summary`), or None for a block that is not a readable certificate (cut short,
+    another kind of block, not Base64 …) and for text before the first block."""
     data = text.strip().encode("utf-8", errors="replace")
     if not data:
         return []
-    found: list[dict[str, str] | None] = []
-    try:
-        blocks = list(asn1_pem.unarmor(data, multiple=True))
-    except ValueError:
+    starts = [found.start() for found in PEM_BEGIN.finditer(data)]
+    if not starts:
         return [None]
-    for kind, _headers, der in blocks:
+    blocks: list[dict[str, str] | None] = [None] * bool(data[: starts[0]].strip())
+    for start, end in zip(starts, [*starts[1:], len(data)], strict=True):
         try:
-            found.append(certificate_summary(der) if kind == "CERTIFICATE" else None)
+            kind, _headers, der = asn1_pem.unarmor(data[start:end])
+            blocks.append(certificate_summary(der) if kind == "CERTIFICATE" else None)
         except ValueError:
-            found.append(None)
-    return found or [None]
+            blocks.append(None)
+    return blocks
 
 
 def _rsa_sha1_verifies(certificate_der: bytes, value: bytes, data: bytes) -> bool:

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asn1crypto import core as asn1_core
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -66,6 +68,24 @@ def certificate_pem(days: tuple[int, int], name: str = "测试证书（测试数
     """The PEM of a self-signed test certificate (see `rsa_signer`)."""
     der = rsa_signer(name, days, serial=0xABC).certificate_der
     return ssl.DER_cert_to_PEM_cert(der)
+
+
+def with_validity(certificate_der: bytes, not_before: bytes, not_after: bytes) -> bytes:
+    """The certificate with its validity replaced by these GeneralizedTime texts, as written
+    (a zone left out, year 0 …): a certificate no issuer would make, its signature now broken."""
+    certificate = asn1_x509.Certificate.load(certificate_der)
+    tbs = certificate["tbs_certificate"]
+    tbs["validity"] = asn1_x509.Validity(
+        {
+            name: asn1_x509.Time(
+                name="general_time",
+                value=asn1_core.GeneralizedTime.load(b"\x18" + bytes([len(text)]) + text),
+            )
+            for name, text in (("not_before", not_before), ("not_after", not_after))
+        }
+    )
+    certificate["tbs_certificate"] = tbs
+    return bytes(certificate.dump())
 
 
 @pytest.fixture(scope="session")

@@ -262,3 +262,32 @@ def test_a_certificate_outside_its_validity_is_refused(
         (outcome,) = _send(trade_parties, "4206960002", [("o.xml", message)])
         assert [p.code for p in outcome.checked.problems] == [code] * (code is not None)
     assert Order.objects.count() == 1  # the expired signature's order was not stored
+
+
+def test_a_certificate_that_cannot_be_read_is_refused(
+    trade_parties: dict[str, Any], trade_messages: dict[str, bytes]
+) -> None:
+    import base64
+    import re
+
+    from asn1crypto import pem
+
+    from hanjiang.crossborder.signing import Sm2Sm3Signer
+    from hanjiang.crossborder.tests.conftest import with_validity
+    from hanjiang.crossborder.tests.test_signing import CERTIFICATE, KEY
+
+    # KeyInfo is not signed: an SM2 signature still verifies with a certificate whose key is the
+    # same but whose validity no reader takes (here: a time without its zone).
+    _kind, _headers, der = pem.unarmor(CERTIFICATE)
+    crafted = base64.b64encode(with_validity(der, b"20200101000000Z", b"20991231000000"))
+    signed = re.sub(
+        rb"(<ds:X509Certificate>)[^<]*(</ds:X509Certificate>)",
+        lambda found: found.group(1) + crafted + found.group(2),
+        sign(trade_messages["311"], Sm2Sm3Signer(KEY, CERTIFICATE)),
+    )
+    assert check(signed).valid
+    (outcome,) = _send(trade_parties, "4206960002", [("o.xml", signed)])
+    assert (outcome.status, [(p.code, p.path.rsplit("/", 1)[-1]) for p in outcome.problems]) == (
+        "refused",
+        [("certificate_invalid", "ds:X509Certificate")],
+    )

@@ -306,3 +306,12 @@ def test_the_items_are_read_once_whoever_asks() -> None:
     assert rows == item_rows(block, "OrderList", names)
     fresh = RowCache()
     assert fresh.get(block, "OrderList", names) == rows
+
+
+def test_long_amounts_are_compared_without_overflow() -> None:
+    # 10¹³ × 10¹³ has more digits than the default decimal context keeps
+    long = _order("<ceb:qty>1<", "<ceb:qty>10000000000000<")
+    long = long.replace(b"<ceb:price>60<", b"<ceb:price>10000000000000<")
+    assert [(p.code, p.path.rsplit("/", 2)[-2:]) for p in check(long).errors] == [
+        ("total_price", ["ceb:OrderList[2]", "ceb:totalPrice"])
+    ]

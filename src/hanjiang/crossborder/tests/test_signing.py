@@ -167,3 +167,43 @@ def test_the_platform_signs_what_its_sender_did_not(
         methods[checked.code] = _ds(root, "Signature/SignedInfo/SignatureMethod").get("Algorithm")
     assert methods == {"311": SM2_SM3, "411": SM2_SM3, "511": SM2_SM3, "621": RSA_SHA1}
     assert Inventory.objects.get().status == "800"
+
+
+def test_certificates_are_read_block_by_block() -> None:
+    from asn1crypto import pem
+
+    from hanjiang.crossborder.signing import read_certificates
+    from hanjiang.crossborder.tests.conftest import certificate_pem, with_validity
+
+    good = CERTIFICATE.decode("ascii")
+    rsa = certificate_pem((0, 365))
+    _kind, _headers, der = pem.unarmor(CERTIFICATE)
+    no_zone = with_validity(der, b"20200101000000Z", b"20991231000000")
+    year_zero = with_validity(der, b"20200101000000Z", b"00000101000000Z")
+    texts = {
+        "two": good + rsa,
+        "cut short": good + rsa + good[:-30],
+        "text first": "证书如下：\n" + good,
+        "a key": good + "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        "not base64": good + "-----BEGIN CERTIFICATE-----\n证书\n-----END CERTIFICATE-----\n",
+        "no zone": pem.armor("CERTIFICATE", no_zone).decode("ascii"),
+        "year 0": pem.armor("CERTIFICATE", year_zero).decode("ascii"),
+        "no block": "MIIBoDCCAUegAwIBAgICVng",
+        "empty": "  \n",
+    }
+    read = {
+        label: [None if c is None else c["subject"] for c in read_certificates(text)]
+        for label, text in texts.items()
+    }
+    sm2, other = "CN=Hanjiang SM2 test signer (test data)", "CN=测试证书（测试数据）"
+    assert read == {
+        "two": [sm2, other],
+        "cut short": [sm2, other, None],
+        "text first": [None, sm2],
+        "a key": [sm2, None],
+        "not base64": [sm2, None],
+        "no zone": [None],
+        "year 0": [None],
+        "no block": [None],
+        "empty": [],
+    }
