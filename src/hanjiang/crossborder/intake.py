@@ -12,6 +12,8 @@ Rules (after the message checks of `messages` and `rules`):
   approved filing; every inventory item is a good filed by the e-commerce enterprise (its
   `itemNo`, or its `itemRecordNo`, is a filed item number);
 - a message guid is used once (among accepted messages and within a batch);
+- a signed message's certificate is one the sender filed (when it filed none: a warning, since
+  the platform cannot tell who signed) and is valid at receipt;
 - `appType` 1 declares a document whose key (order: platform + order number; payment: payment
   company + transaction; waybill: logistics company + waybill number; inventory: platform +
   enterprise + order number) is not yet declared, or was deleted (it is then the same record,
@@ -129,7 +131,7 @@ class Intake:
         self.policies: dict[datetime.date, Any] = {}
         self.accepted_guids: set[str] | None = None  # of the batch, when looked up together
         self.held: dict[Any, set[tuple[str, ...]]] = {}  # model → keys of its live documents
-        self.rows = RowCache()  # items read for the review, read again for storing
+        self.rows = RowCache()  # the items the rules read, read on by the review and the storing
         # (return message type, inventory key) → quantity asked back by item: the returns
         # awaiting customs, then those of this batch, head by head
         self.asked: dict[tuple[str, tuple[str, ...]], defaultdict[int, Decimal]] = {}
