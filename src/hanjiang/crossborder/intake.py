@@ -69,7 +69,7 @@ from hanjiang.crossborder.models import (
 )
 from hanjiang.crossborder.receipts import receipt
 from hanjiang.crossborder.rules import PREFIX, Fields, RowCache, _children, _text
-from hanjiang.crossborder.signing import DS, certificate_summary
+from hanjiang.crossborder.signing import DS, certificate_summary, fingerprint
 
 R = FilingRole
 SENDERS: dict[str, set[str]] = {
@@ -317,16 +317,17 @@ class Intake:
         element = signature.find(f".//{{{DS}}}X509Certificate") if signature is not None else None
         if element is None:
             return
-        try:
-            certificate = certificate_summary(
-                base64.b64decode("".join((element.text or "").split()))
-            )
-        except ValueError:
-            problems.append(
-                _problem("certificate_invalid", element, _("The certificate cannot be read."))
-            )
-            return
-        filed = {known["fingerprint"] for known in self.sender.certificates or []}
+        der = base64.b64decode("".join((element.text or "").split()))
+        filed = {known["fingerprint"]: known for known in self.sender.certificates or []}
+        certificate = filed.get(fingerprint(der))  # read when it was filed
+        if certificate is None:
+            try:
+                certificate = certificate_summary(der)
+            except ValueError:
+                problems.append(
+                    _problem("certificate_invalid", element, _("The certificate cannot be read."))
+                )
+                return
         if not filed:
             problems.append(
                 Problem(

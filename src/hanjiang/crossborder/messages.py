@@ -23,11 +23,14 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
+
+if TYPE_CHECKING:
+    from hanjiang.crossborder.rules import RowCache
 
 NS = "http://www.chinaport.gov.cn/ceb"
 PREFIXES = {NS: "ceb", "http://www.w3.org/2000/09/xmldsig#": "ds"}
@@ -66,7 +69,7 @@ class Checked:
     guid: str = ""
     tree: etree._Element | None = None
     problems: list[Problem] = field(default_factory=list)
-    rows: Any = None  # the items the rules read (`rules.RowCache`), for the intake to reuse
+    rows: RowCache | None = None  # the items the rules read, for the intake to read on
 
     @property
     def errors(self) -> list[Problem]:

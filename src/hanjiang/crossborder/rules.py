@@ -152,18 +152,13 @@ def _numbers_having(list_name: str, name: str) -> etree.XPath:
     )
 
 
-def item_rows(block: etree._Element, list_name: str, names: Iterable[str]) -> list[dict[str, str]]:
-    """The `list_name` items of a block as {name: text}, an absent or empty field left out: read
-    a column per field by XPath, the columns of optional fields placed by item number (gnum);
-    item by item when the numbers do not identify the items."""
-    return _item_table(block, list_name, tuple(names))[0]
-
-
 def _item_table(
     block: etree._Element, list_name: str, names: tuple[str, ...]
 ) -> tuple[list[dict[str, str]], list[str] | None]:
-    """`item_rows`, and the items' numbers as written (None when every field of the items was
-    read, item by item)."""
+    """The `list_name` items of a block as {name: text}, an absent or empty field left out: read
+    a column per field by XPath, the columns of optional fields placed by item number (gnum);
+    item by item when the numbers do not identify the items. With them, the items' numbers as
+    written (None when every field was read, item by item)."""
     items = _children(block, list_name)
     numbers = _column(list_name, "gnum")(block)
     if len(numbers) != len(items) or len(set(numbers)) != len(items):
@@ -196,7 +191,7 @@ def _read_columns(
 
 
 class RowCache:
-    """The items of a message's blocks (`item_rows`), each column read once whoever asks for it
+    """The items of a message's blocks (`_item_table`), each column read once whoever asks for it
     — the rules, the review against the records, the storing — and only when asked for."""
 
     def __init__(self) -> None:
