@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hanjiang.core.spreadsheets import Column, write_tables
-from hanjiang.crossborder.models import CustomsStatus, ExportInventory, Inventory, TaxBill
+from hanjiang.crossborder.models import ExportInventory, Inventory, TaxBill
 from hanjiang.crossborder.statistics import net_value
 
 COMMON = [
@@ -64,10 +64,6 @@ BILLS = [
 ]
 
 
-def _status(code: str) -> str:
-    return str(CustomsStatus(code).label) if code in CustomsStatus.values else code
-
-
 def _common(inventory: Any) -> dict[str, Any]:
     return {
         "declared_on": inventory.declared_on.isoformat(),
@@ -78,7 +74,7 @@ def _common(inventory: Any) -> dict[str, Any]:
         "ebp_code": inventory.ebp_code,
         "ebc_code": inventory.ebc_code,
         "agent_code": inventory.agent_code,
-        "status": _status(inventory.status),
+        "status": inventory.get_status_display(),
         "cancelled": _("yes") if inventory.cancelled else _("no"),
     }
 
