@@ -135,6 +135,7 @@ class Intake:
         # (return message type, inventory key) → quantity asked back by item: the returns
         # awaiting customs, then those of this batch, head by head
         self.asked: dict[tuple[str, tuple[str, ...]], defaultdict[int, Decimal]] = {}
+        self.pending_read: set[str] = set()  # return message types whose pending ones are read
         # model → keys ({field: value} as a set) of documents their senders deleted (appType 3)
         self.withdrawn: dict[Any, set[frozenset[tuple[str, str]]]] = {}
 
@@ -190,10 +191,14 @@ class Intake:
     def returned(
         self, message_type: str, key_of: Callable[[Fields], tuple[str, ...]], key: tuple[str, ...]
     ) -> defaultdict[int, Decimal]:
-        """The quantities asked back so far of the inventory with `key`, by item (see `asked`)."""
-        if (message_type, key) not in self.asked:
-            self.asked[(message_type, key)] = _pending_returns(message_type, key_of, key)
-        return self.asked[(message_type, key)]
+        """The quantities asked back so far of the inventory with `key`, by item (see `asked`);
+        the returns awaiting customs are read once per batch and message type, for every
+        inventory."""
+        if message_type not in self.pending_read:
+            for found, pending in _pending_returns(message_type, key_of).items():
+                self.asked[(message_type, found)] = pending
+            self.pending_read.add(message_type)
+        return self.asked.setdefault((message_type, key), defaultdict(Decimal))
 
     def is_party(self, inventory: Any, element: etree._Element, problems: list[Problem]) -> bool:
         """Whether the sender is the inventory's platform, enterprise or declaring agent, who
@@ -516,11 +521,11 @@ def _export_return_key(head: Fields) -> tuple[str, ...]:
 
 
 def _pending_returns(
-    message_type: str, key_of: Callable[[Fields], tuple[str, ...]], key: tuple[str, ...]
-) -> defaultdict[int, Decimal]:
-    """The quantities, by item, of the accepted returns (`message_type`) of the inventory whose
-    return heads have `key` that customs has neither approved (399 and on) nor rejected yet."""
-    pending: defaultdict[int, Decimal] = defaultdict(Decimal)
+    message_type: str, key_of: Callable[[Fields], tuple[str, ...]]
+) -> dict[tuple[str, ...], defaultdict[int, Decimal]]:
+    """The quantities, by inventory (the `key_of` its return heads) and item, of the accepted
+    returns (`message_type`) that customs has neither approved (399 and on) nor rejected yet."""
+    pending: dict[tuple[str, ...], defaultdict[int, Decimal]] = {}
     decided = ["100", "399", "800", "899"]
     documents = DeclaredGuid.objects.filter(message=OuterRef("pk"))
     undecided = documents.exclude(customs_status__in=decided)
@@ -530,19 +535,20 @@ def _pending_returns(
         Q(Exists(undecided)) | (~Q(Exists(documents)) & ~Q(customs_status__in=decided)),
         message_type=message_type,
         status=MessageStatus.ACCEPTED,
-    ):
-        statuses = dict(message.declared_guids.values_list("guid", "customs_status"))
+    ).prefetch_related("declared_guids"):
+        statuses = {found.guid: found.customs_status for found in message.declared_guids.all()}
         root = etree.fromstring(message.content.encode("utf-8"), _parser())
         for element in root.iterfind(f".//{PREFIX}InvtRefundHead"):
             block = element.getparent()
             head = Fields(element)
-            if key_of(head) != key or block is None or statuses.get(_text(head, "guid")) in decided:
+            if block is None or statuses.get(_text(head, "guid")) in decided:
                 continue
+            asked = pending.setdefault(key_of(head), defaultdict(Decimal))
             for row in block.iterchildren(f"{PREFIX}InvtRefundList"):
                 line = Fields(row)
                 gnum = _text(line, "gnum")
                 if gnum.isdecimal():
-                    pending[int(gnum)] += Decimal(_text(line, "qty") or "0")
+                    asked[int(gnum)] += Decimal(_text(line, "qty") or "0")
     return pending
 
 
