@@ -483,6 +483,13 @@ def test_processing_makes_a_new_lot_whose_trace_reaches_the_farm(
             "uom": "KGM",
         }
     ]
+    assert event.body["bizLocation"] == {"id": "https://id.gs1.org/414/9521141123454"}
+    # the workbench lists each product's own lots
+    rows = client.get("/catalogue/producer/").context["rows"]
+    assert {row["product"].gtin: row["lots"] for row in rows} == {
+        "09521234543213": [(farm_lot, "F-01")],
+        "09521234543220": [("https://id.gs1.org/01/09521234543220/10/DRY-01", "DRY-01")],
+    }
     trace = client_for(None).get("/01/09521234543220/10/DRY-01")
     assert trace.context["upstream"] == [farm_lot]
     assert [step["step"] for step in trace.context["steps"]] == [
@@ -492,6 +499,8 @@ def test_processing_makes_a_new_lot_whose_trace_reaches_the_farm(
 
 
 def test_lots_packed_onto_a_pallet_travel_with_it(users: dict[str, Any], client_for: Any) -> None:
+    from hanjiang.traceability.models import Event
+
     client = client_for(users["enterprise"])
     client.post(
         "/catalogue/producer/",
@@ -569,3 +578,13 @@ def test_lots_packed_onto_a_pallet_travel_with_it(users: dict[str, Any], client_
         "发货",
         "拆包",
     ]
+    # as recorded: the lot a quantity packed into the pallet, the pallet shipped as an SSCC, the
+    # lot taken out again
+    packing = Event.objects.filter(event_type="AggregationEvent").order_by("event_time")
+    assert [(e.action, e.body["parentID"], e.body["childQuantityList"]) for e in packing] == [
+        ("ADD", pallet, [{"epcClass": lot}]),
+        ("DELETE", pallet, [{"epcClass": lot}]),
+    ]
+    assert all("childEPCs" not in e.body for e in packing)
+    shipping = Event.objects.get(biz_step="shipping").body
+    assert (shipping["epcList"], shipping.get("quantityList")) == ([pallet], None)
