@@ -54,6 +54,7 @@ from hanjiang.traceability.models import (
     CertificationKind,
     Product,
 )
+from hanjiang.traceability.repository import EARLIEST
 
 BRANDS = Path(__file__).resolve().parent / "data" / "brands.csv"
 EXPIRY_WARNING_DAYS = 90
@@ -596,7 +597,7 @@ def _moment(text: str, errors: list[ErrorItem]) -> datetime.datetime | None:
         moment = datetime.datetime.fromisoformat(text.strip())
         if (
             moment.tzinfo is not None
-            or not moment.year > 1900
+            or not moment.year > EARLIEST
             or moment.date() > timezone.localdate()
         ):
             raise ValueError

@@ -24,6 +24,7 @@ Rules (the XML and JSON bindings of EPCIS 2.0 carry the same data model):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -68,7 +69,10 @@ def _number(text: str) -> int | float | str:
         return text
     if not number.is_finite():
         return text
-    return int(number) if number == number.to_integral_value() and "." not in text else float(text)
+    if number == number.to_integral_value() and "." not in text:
+        return int(number)
+    value = float(text)
+    return value if math.isfinite(value) else text  # 1.5e400 is a finite decimal, no float
 
 
 def _name(element: Any) -> str:

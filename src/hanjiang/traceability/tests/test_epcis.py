@@ -120,3 +120,24 @@ def test_the_command_line(tmp_path: Path) -> None:
     with pytest.raises(CommandError) as failure:
         call_command("trace", "validate", str(bad), stdout=io.StringIO())
     assert failure.value.returncode == 1
+
+
+def test_digits_of_other_scripts_are_no_digits() -> None:
+    # full-width and Arabic-Indic digits pass str.isdigit, not a GS1 key
+    for value in ("９５２１２３４５４３２１３", "٩٥٢١٢٣٤٥٤٣٢١٣"):
+        with pytest.raises(IdentifierError) as caught:
+            gtin(value)
+        assert caught.value.code == "invalid_length"
+
+
+def test_xml_numbers_become_json_numbers_only_when_finite() -> None:
+    from hanjiang.traceability.xml_binding import _number
+
+    assert [_number(text) for text in ("12", "12.50", "1E2", "-0.5")] == [12, 12.5, 100, -0.5]
+    # not finite, or beyond a float: kept as text, for the schema to refuse
+    assert [_number(text) for text in ("NaN", "Infinity", "1.5e400", "twelve")] == [
+        "NaN",
+        "Infinity",
+        "1.5e400",
+        "twelve",
+    ]

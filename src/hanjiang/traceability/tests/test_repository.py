@@ -455,13 +455,25 @@ def test_named_queries_follow_the_rest_binding(users: dict[str, Any], client_for
     assert client.get("/api/v1/epcis/queries/shipped-lots").status_code == 404
 
 
-def test_an_event_time_no_database_holds_is_refused() -> None:
-    ancient = _event("ObjectEvent", "0001-01-01T00:00:00+08:00", action="OBSERVE", epcList=[PALLET])
+@pytest.mark.parametrize(
+    ("moment", "refused"),
+    [
+        ("0001-01-01T00:00:00+08:00", True),
+        ("1899-12-31T12:00:00+00:00", True),
+        ("2999-12-31T12:00:00+00:00", False),
+        ("3000-01-01T12:00:00+00:00", True),
+    ],
+)
+def test_an_event_time_no_database_holds_is_refused(moment: str, refused: bool) -> None:
+    ancient = _event("ObjectEvent", moment, action="OBSERVE", epcList=[PALLET])
     job = capture(actor=None, data=_document([CHAIN[0], ancient]), behaviour="proceed")
     assert [(e["location"], e["code"]) for e in job.errors] == [
         ("/epcisBody/eventList/1/eventTime", "invalid_time")
-    ]
-    assert (job.captured, Event.objects.count()) == (1, 1)
+    ] * refused
+    assert (job.captured, Event.objects.count()) == (2 - refused, 2 - refused)
+
+
+def test_an_impossible_reading_raises_no_alert() -> None:
     hot = _event(
         "ObjectEvent",
         "2026-09-04T12:00:00+08:00",
