@@ -54,7 +54,7 @@ from hanjiang.crossborder.models import (
     Payment,
     TaxBill,
     Waybill,
-    declared_inventory,
+    named_inventory,
 )
 from hanjiang.crossborder.rules import PREFIX, Fields, _children, _text
 from hanjiang.crossborder.signing import configured_signer, is_signed, sign
@@ -195,15 +195,7 @@ class Simulator:
         receipts = []
         for element in root.iterfind(f".//{PREFIX}{'InvtRefundHead' if refund else 'InvtCancel'}"):
             head = Fields(element)
-            inventory: Any
-            if code in {"623", "625"}:
-                inventory = declared_inventory(
-                    _text(head, "ebpCode"), _text(head, "ebcCode"), _text(head, "orderNo")
-                )
-            else:
-                inventory = ExportInventory.objects.filter(
-                    invt_no=_text(head, "invtNo"), withdrawn=False
-                ).first()
+            inventory = named_inventory(code, head.text)
             status = inventory.status if inventory is not None else ""
             if refund:
                 allowed, kind, refusal = status in {"800", "899"}, "退货", "清单未放行，不能退货"
@@ -530,15 +522,11 @@ def _approved(code: str, found: Fields, request: Message) -> None:
     if head_element is None:
         return
     head = Fields(head_element)
-    inventory: Any
-    if code in {"606", "214"}:
-        inventory = ExportInventory.objects.filter(
-            invt_no=_text(head, "invtNo") or _text(found, "invtNo")
-        ).first()
-    else:
-        inventory = declared_inventory(
-            _text(head, "ebpCode"), _text(head, "ebcCode"), _text(head, "orderNo")
-        )
+
+    def text(name: str) -> str:  # the request's fields, or the answer's (its customs number)
+        return head.text(name) or found.text(name)
+
+    inventory = named_inventory(code, text)
     if inventory is None:
         return
     if code in {"624", "606"}:

@@ -65,7 +65,7 @@ from hanjiang.crossborder.models import (
     OrderItem,
     Payment,
     Waybill,
-    declared_inventory,
+    named_inventory,
 )
 from hanjiang.crossborder.receipts import receipt
 from hanjiang.crossborder.rules import PREFIX, Fields, RowCache, _children, _text
@@ -593,13 +593,12 @@ def _review_return_lines(
 def _review_cancellation(intake: Intake, root: etree._Element, problems: list[Problem]) -> None:
     """A cancellation (623) or a return (625) names a declared inventory of the sender's
     parties; a return's items are items of that inventory, each returning at most what is left."""
-    refund = etree.QName(root).localname == "CEB625Message"
+    code = etree.QName(root).localname[3:6]
+    refund = code == "625"
     for element in root.iterfind(f".//{PREFIX}{'InvtRefundHead' if refund else 'InvtCancel'}"):
         head = Fields(element)
         intake.filed(head, ("ebpCode", "ebcCode", "agentCode"), problems)
-        inventory = declared_inventory(
-            _text(head, "ebpCode"), _text(head, "ebcCode"), _text(head, "orderNo")
-        )
+        inventory = named_inventory(code, head.text)
         if inventory is None:
             problems.append(
                 _problem(
@@ -669,12 +668,13 @@ def _review_export_cancellation(
     """An export cancellation (605) or return (213) names, by its customs number, an export
     inventory of the sender's parties; a return's items are items of that inventory, each
     returning at most what is left."""
-    refund = etree.QName(root).localname == "CEB213Message"
+    code = etree.QName(root).localname[3:6]
+    refund = code == "213"
     for element in root.iterfind(f".//{PREFIX}{'InvtRefundHead' if refund else 'InvtCancel'}"):
         head = Fields(element)
         intake.filed(head, ("ebcCode", "agentCode"), problems)
         number = _text(head, "invtNo")
-        inventory = ExportInventory.objects.filter(invt_no=number, withdrawn=False).first()
+        inventory = named_inventory(code, head.text)
         if inventory is None:
             problems.append(
                 _problem(

@@ -8,6 +8,7 @@ Identity and telephone numbers are stored encrypted with a keyed digest beside t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -368,6 +369,15 @@ def declared_inventory(ebp_code: str, ebc_code: str, order_no: str) -> Inventory
     return Inventory.objects.filter(
         ebp_code=ebp_code, ebc_code=ebc_code, order_no=order_no, withdrawn=False
     ).first()
+
+
+def named_inventory(code: str, text: Callable[[str], str]) -> Inventory | ExportInventory | None:
+    """The live inventory a cancellation or a return — or customs' answer to one — names, `text`
+    giving its head's fields: an import inventory (623, 625 …) by its order, an export one
+    (605, 213, 606, 214) by its customs number."""
+    if code in {"605", "213", "606", "214"}:
+        return ExportInventory.objects.filter(invt_no=text("invtNo"), withdrawn=False).first()
+    return declared_inventory(text("ebpCode"), text("ebcCode"), text("orderNo"))
 
 
 class InventoryItem(models.Model):

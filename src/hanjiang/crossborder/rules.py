@@ -88,6 +88,11 @@ class Fields:
             self.read = True
         return self.found.get(name)
 
+    def text(self, name: str) -> str:
+        """The element's text, stripped; empty when it is absent."""
+        element = self.get(name)
+        return (element.text or "").strip() if element is not None else ""
+
     def __getitem__(self, name: str) -> etree._Element:
         element = self.get(name)
         if element is None:
@@ -118,8 +123,7 @@ def fields(parent: etree._Element) -> Fields:
 
 
 def _text(found: Fields, name: str) -> str:
-    element = found.get(name)
-    return (element.text or "").strip() if element is not None else ""
+    return found.text(name)
 
 
 def _decimal(found: Fields, name: str) -> Decimal | None:
