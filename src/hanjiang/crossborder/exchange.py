@@ -406,28 +406,48 @@ class Applied:
 
 
 def _document(code: str, found: Fields) -> Any:
+    """The document a receipt answers, locked (with its message and filing) until the batch of
+    receipts is applied: receipts arriving by two channels at once move a document once."""
     if code == "312":
-        return Order.objects.filter(
-            ebp_code=_text(found, "ebpCode"), order_no=_text(found, "orderNo")
-        ).first()
+        return (
+            _locked(Order)
+            .filter(ebp_code=_text(found, "ebpCode"), order_no=_text(found, "orderNo"))
+            .first()
+        )
     if code == "412":
-        return Payment.objects.filter(
-            pay_code=_text(found, "payCode"), pay_transaction_id=_text(found, "payTransactionId")
-        ).first()
+        return (
+            _locked(Payment)
+            .filter(
+                pay_code=_text(found, "payCode"),
+                pay_transaction_id=_text(found, "payTransactionId"),
+            )
+            .first()
+        )
     if code == "512":
-        return Waybill.objects.filter(
-            logistics_code=_text(found, "logisticsCode"), logistics_no=_text(found, "logisticsNo")
-        ).first()
+        return (
+            _locked(Waybill)
+            .filter(
+                logistics_code=_text(found, "logisticsCode"),
+                logistics_no=_text(found, "logisticsNo"),
+            )
+            .first()
+        )
     if code == "604":
-        return ExportInventory.objects.filter(
-            ebc_code=_text(found, "ebcCode"), order_no=_text(found, "orderNo")
-        ).first()
+        return (
+            _locked(ExportInventory)
+            .filter(ebc_code=_text(found, "ebcCode"), order_no=_text(found, "orderNo"))
+            .first()
+        )
     if code == "622":
-        return Inventory.objects.filter(
-            ebp_code=_text(found, "ebpCode"),
-            ebc_code=_text(found, "ebcCode"),
-            cop_no=_text(found, "copNo"),
-        ).first()
+        return (
+            _locked(Inventory)
+            .filter(
+                ebp_code=_text(found, "ebpCode"),
+                ebc_code=_text(found, "ebcCode"),
+                cop_no=_text(found, "copNo"),
+            )
+            .first()
+        )
     return None
 
 
@@ -481,10 +501,17 @@ def _fields(block: etree._Element) -> Fields:
     return Fields(block)
 
 
+def _locked(model: Any) -> Any:
+    """Documents of `model` locked until the transaction ends (only their own rows), with their
+    message and filing read along."""
+    return model.objects.select_for_update(of=("self",)).select_related("message__filing")
+
+
 def _answered(request: str, guid: str) -> Message | None:
-    """The accepted message of type `request` that declared the document `guid`."""
+    """The accepted message of type `request` that declared the document `guid`, locked."""
     return (
-        Message.objects.filter(
+        Message.objects.select_for_update(of=("self",))
+        .filter(
             declared_guids__guid=guid,
             message_type=f"CEB{request}Message",
             status=MessageStatus.ACCEPTED,
@@ -544,6 +571,10 @@ def _approved(code: str, found: Fields, request: Message) -> None:
             item.save(update_fields=["returned_qty"])
 
 
+# Customs' answers to cancellations and returns: approved, they change the inventory named.
+APPROVALS = frozenset({"624", "606", "626", "214"})
+
+
 def receipts_ingest(receipts: Sequence[bytes]) -> list[Applied]:
     """Record each receipt and move the status of what it answers — the document (order,
     payment, waybill, inventory) or else the message that declared it — forward only; an
@@ -572,7 +603,11 @@ def receipts_ingest(receipts: Sequence[bytes]) -> list[Applied]:
                     continue
                 status = _text(found, "returnStatus")
                 target: Any = _document(checked.code, found)
-                answered = _answered(request, _text(found, "guid"))
+                answered = (
+                    _answered(request, _text(found, "guid"))
+                    if target is None or checked.code in APPROVALS
+                    else None
+                )
                 if target is None:
                     target = answered
                 if target is None:
@@ -585,9 +620,6 @@ def receipts_ingest(receipts: Sequence[bytes]) -> list[Applied]:
                     )
                     applied.append(Applied(None, status, False))
                     continue
-                # Locked until the batch is applied: receipts arriving by two channels at once
-                # move a document once.
-                target = type(target).objects.select_for_update().get(pk=target.pk)
                 message = target if isinstance(target, Message) else target.message
                 filing = filing or message.filing
                 guid = _text(found, "guid")
@@ -598,7 +630,7 @@ def receipts_ingest(receipts: Sequence[bytes]) -> list[Applied]:
                     _move(target, guid, status, _text(found, "returnInfo"), _text(found, "invtNo"))
                     before, after = RANK.get(current, -1), RANK.get(status, -1)
                     if (
-                        checked.code in {"624", "606", "626", "214"}
+                        checked.code in APPROVALS
                         and answered is not None
                         and before < RANK[APPROVED] <= after
                     ):
