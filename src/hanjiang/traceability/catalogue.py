@@ -114,6 +114,21 @@ class CertificationInput:
     scope: str = ""
 
 
+def _enterprise(actor: Any, refusal: Any) -> int:
+    """The organisation an enterprise user acts for, or 403 with `refusal`."""
+    scope = scope_of(actor)
+    if scope.role != Role.ENTERPRISE or scope.organisation_id is None:
+        raise PermissionDeniedError("forbidden", refusal)
+    return scope.organisation_id
+
+
+def _own_product(producer: int, product_id: str) -> Product | None:
+    """The product of this id that the enterprise produces, if any."""
+    if not product_id.isdecimal():
+        return None
+    return Product.objects.filter(pk=int(product_id), producers__pk=producer).first()
+
+
 def _holder(uscc: str, errors: list[ErrorItem]) -> Organisation | None:
     """The organisation of a credit code, or the error `unknown_organisation`."""
     holder = (
@@ -289,9 +304,7 @@ def product_register(*, actor: Any, data: ProductInput) -> Product:
     from hanjiang.traceability.identifiers import IdentifierError, gtin
     from hanjiang.traceability.models import Industry
 
-    scope = scope_of(actor)
-    if scope.role != Role.ENTERPRISE or scope.organisation_id is None:
-        raise PermissionDeniedError("forbidden", _("Only a producer registers its products."))
+    producer = _enterprise(actor, _("Only a producer registers its products."))
     errors: list[ErrorItem] = []
     if not data.name.strip() or len(data.name.strip()) > 100:
         errors.append(
@@ -350,7 +363,7 @@ def product_register(*, actor: Any, data: ProductInput) -> Product:
         if code and not product.gtin:
             product.gtin = code
             product.save(update_fields=["gtin"])
-        product.producers.add(scope.organisation_id)
+        product.producers.add(producer)
         if brand is not None:
             product.brands.add(brand)
         audit_record(
@@ -450,15 +463,9 @@ def certificate_issue(*, actor: Any, data: CertificateInput) -> Any:
     from hanjiang.traceability.identifiers import IdentifierError, link
     from hanjiang.traceability.models import COMMITMENTS, ProduceCertificate, TestResult
 
-    scope = scope_of(actor)
-    if scope.role != Role.ENTERPRISE or scope.organisation_id is None:
-        raise PermissionDeniedError("forbidden", _("Only a producer issues certificates."))
+    producer = _enterprise(actor, _("Only a producer issues certificates."))
     errors: list[ErrorItem] = []
-    product = (
-        Product.objects.filter(pk=int(data.product), producers__pk=scope.organisation_id).first()
-        if data.product.isdecimal()
-        else None
-    )
+    product = _own_product(producer, data.product)
     uri = ""
     if product is None:
         errors.append(ErrorItem("unknown_product", _("Not one of your products."), field="product"))
@@ -498,12 +505,12 @@ def certificate_issue(*, actor: Any, data: CertificateInput) -> Any:
     with transaction.atomic():
         count = ProduceCertificate.objects.filter(issued_on=today).count() + 1
         certificate = ProduceCertificate.objects.create(
-            number=f"HG{today:%Y%m%d}{scope.organisation_id:05d}{count:04d}",
+            number=f"HG{today:%Y%m%d}{producer:05d}{count:04d}",
             product=product,
             lot=uri,
             quantity=quantity,
             unit=data.unit.strip(),
-            producer_id=scope.organisation_id,
+            producer_id=producer,
             origin=data.origin.strip(),
             contact=data.contact.strip(),
             issued_on=today,
@@ -639,9 +646,7 @@ def step_record(*, actor: Any, data: StepInput) -> None:
     in: place as a GLN's Digital Link, a
     temperature as a sensor report, an inspection's result as its disposition and its report
     as certification information."""
-    scope = scope_of(actor)
-    if scope.role != Role.ENTERPRISE or scope.organisation_id is None:
-        raise PermissionDeniedError("forbidden", _("Only enterprises record steps of a chain."))
+    _enterprise(actor, _("Only enterprises record steps of a chain."))
     errors: list[ErrorItem] = []
     unit, is_lot = _unit_link(data.lot, "lot", errors)
     if data.step not in STEPS:
@@ -831,9 +836,7 @@ def processing_record(*, actor: Any, data: ProcessingInput) -> str:
     out — as an EPCIS TransformationEvent; returns the new lot's Digital Link."""
     from hanjiang.traceability.identifiers import IdentifierError, link
 
-    scope = scope_of(actor)
-    if scope.role != Role.ENTERPRISE or scope.organisation_id is None:
-        raise PermissionDeniedError("forbidden", _("Only enterprises record processing."))
+    producer = _enterprise(actor, _("Only enterprises record processing."))
     errors: list[ErrorItem] = []
     inputs = [text.strip() for text in data.inputs if text.strip()]
     if not inputs:
@@ -841,11 +844,7 @@ def processing_record(*, actor: Any, data: ProcessingInput) -> str:
             ErrorItem("required", _("Name the lots that went into processing."), field="inputs")
         )
     inputs = [_lot_link(text, "inputs", errors) for text in inputs]
-    product = (
-        Product.objects.filter(pk=int(data.product), producers__pk=scope.organisation_id).first()
-        if data.product.isdecimal()
-        else None
-    )
+    product = _own_product(producer, data.product)
     output = ""
     if product is None:
         errors.append(
@@ -900,9 +899,7 @@ class PackingInput:
 def packing_record(*, actor: Any, data: PackingInput) -> str:
     """Record lots and cases packed into (or unpacked from) a pallet or case as an EPCIS
     AggregationEvent; returns the pallet's or case's Digital Link."""
-    scope = scope_of(actor)
-    if scope.role != Role.ENTERPRISE or scope.organisation_id is None:
-        raise PermissionDeniedError("forbidden", _("Only enterprises record packing."))
+    _enterprise(actor, _("Only enterprises record packing."))
     errors: list[ErrorItem] = []
     parent, parent_is_lot = _unit_link(data.parent, "parent", errors)
     if parent and parent_is_lot:
