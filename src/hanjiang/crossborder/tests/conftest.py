@@ -24,6 +24,11 @@ from hanjiang.registry.models import Division
 from hanjiang.registry.tests.factories import OrganisationFactory, UserFactory, make_uscc
 
 DATA = Path(__file__).resolve().parent / "data"
+# An SM2 key and certificate made with OpenSSL for the tests only, and a synthetic export
+# inventory (test data).
+SM2_KEY = (DATA / "sm2" / "test-key.pem").read_bytes()
+SM2_CERTIFICATE = (DATA / "sm2" / "test-certificate.pem").read_bytes()
+EXPORT = (DATA / "CEB603-synthetic.xml").read_bytes()
 # customs code → (name, roles) of the trade's enterprises (synthetic test data)
 ENTERPRISES = {
     "4206960001": ("测试电商平台（测试数据）", ["platform"]),
@@ -139,3 +144,20 @@ def trade_messages(signer: RsaSha1Signer) -> dict[str, bytes]:
     }
     messages["621"] = sign((DATA / "CEB621-synthetic.xml").read_bytes(), signer)
     return messages
+
+
+def declare_trade(parties: dict[str, Any], messages: dict[str, bytes]) -> None:
+    """Each enterprise of the trade sends its message (order, payment, waybill, inventory);
+    each is accepted."""
+    from hanjiang.crossborder.intake import messages_receive
+
+    for sender, message in (
+        ("4206960002", "311"),
+        ("4206960003", "411"),
+        ("4206960004", "511"),
+        ("4206960002", "621"),
+    ):
+        (outcome,) = messages_receive(
+            actor=parties[sender]["user"], files=[(f"CEB{message}.xml", messages[message])]
+        )
+        assert (outcome.status, [p.code for p in outcome.checked.errors]) == ("accepted", [])

@@ -25,8 +25,7 @@ from hanjiang.crossborder.exchange import (
 from hanjiang.crossborder.messages import NS, check
 from hanjiang.crossborder.models import Inventory, Message, Order, Payment, TaxBill
 from hanjiang.crossborder.signing import sign
-from hanjiang.crossborder.tests.conftest import DATA
-from hanjiang.crossborder.tests.test_intake import _declare_trade
+from hanjiang.crossborder.tests.conftest import DATA, declare_trade
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +50,7 @@ def test_a_trade_goes_through_the_simulator(
     client_for: Any,
     users: dict[str, Any],
 ) -> None:
-    _declare_trade(trade_parties, trade_messages)
+    declare_trade(trade_parties, trade_messages)
     applied = declare(list(Message.objects.order_by("received_at", "id")))
     assert [(type(a.document).__name__, a.status, a.applied) for a in applied] == [
         ("Order", "120", True),
@@ -136,7 +135,7 @@ def test_a_failed_check_is_rejected_and_late_statuses_do_not_go_back(
 ) -> None:
     messages = dict(trade_messages)
     messages["411"] = messages["411"].replace(b"<ceb:amountPaid>381.12<", b"<ceb:amountPaid>1<")
-    _declare_trade(trade_parties, messages)
+    declare_trade(trade_parties, messages)
     declare(list(Message.objects.order_by("received_at", "id")))
     inventory = Inventory.objects.get()
     assert inventory.status == "100"
@@ -185,7 +184,7 @@ def test_a_return_and_a_cancellation_change_the_inventory_and_the_statistics(
     from hanjiang.crossborder.statistics import breakdown
 
     agent = trade_parties["4206960002"]["user"]
-    _declare_trade(trade_parties, trade_messages)
+    declare_trade(trade_parties, trade_messages)
     declare(list(Message.objects.order_by("received_at", "id")))
     inventory = Inventory.objects.get()
     assert (inventory.status, len(inventory.invt_no)) == ("800", 18)
@@ -264,7 +263,7 @@ def test_only_the_parties_return_once_and_a_rejection_stays(
     from hanjiang.crossborder.models import Filing, FilingStatus
     from hanjiang.registry.tests.factories import OrganisationFactory, UserFactory
 
-    _declare_trade(trade_parties, trade_messages)
+    declare_trade(trade_parties, trade_messages)
     declare(list(Message.objects.order_by("received_at", "id")))
     inventory = Inventory.objects.get()
     stranger = OrganisationFactory(name="无关代理（测试数据）")
@@ -352,7 +351,7 @@ def test_each_inventory_gets_its_own_customs_number(
     trade_parties: dict[str, Any], trade_messages: dict[str, bytes], signer: Any
 ) -> None:
     year = timezone.localdate().year
-    _declare_trade(trade_parties, trade_messages)
+    declare_trade(trade_parties, trade_messages)
     declare(list(Message.objects.order_by("received_at", "id")))
     assert Inventory.objects.get().invt_no == f"4601{year}I000000001"
     root = etree.fromstring((DATA / "CEB621-synthetic.xml").read_bytes())

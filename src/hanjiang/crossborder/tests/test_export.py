@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,10 +15,21 @@ from hanjiang.crossborder.intake import messages_receive
 from hanjiang.crossborder.messages import check
 from hanjiang.crossborder.models import ExportInventory, Message
 from hanjiang.crossborder.statistics import publish
+from hanjiang.crossborder.tests.conftest import EXPORT
 from hanjiang.reporting.models import DataValue
 
 pytestmark = pytest.mark.django_db
-EXPORT = (Path(__file__).resolve().parent / "data" / "CEB603-synthetic.xml").read_bytes()
+
+
+@pytest.fixture
+def declared_export(statistics: None, trade_parties: dict[str, Any]) -> ExportInventory:
+    """The synthetic export inventory, received from its declaring agent and declared to the
+    customs simulator (released)."""
+    messages_receive(actor=trade_parties["4206960002"]["user"], files=[("e.xml", EXPORT)])
+    declare(list(Message.objects.all()))
+    return ExportInventory.objects.get()
+
+
 NOVEMBER = (datetime.date(2026, 11, 1), datetime.date(2026, 11, 30))
 
 
@@ -135,12 +145,9 @@ CANCELLATION = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_an_export_cancellation_is_answered_and_takes_the_inventory_out_of_the_figures(
-    statistics: None, trade_parties: dict[str, Any]
+    trade_parties: dict[str, Any], declared_export: ExportInventory
 ) -> None:
-    agent = trade_parties["4206960002"]
-    messages_receive(actor=agent["user"], files=[("e.xml", EXPORT)])
-    declare(list(Message.objects.all()))
-    inventory = ExportInventory.objects.get()
+    agent, inventory = trade_parties["4206960002"], declared_export
     publish(datetime.date(2026, 11, 29))
     city = {"element__code": "CROSSBORDER_TRADE", "org_unit": "420600000000", "period": "2026"}
     assert DataValue.objects.get(**city).number == pytest.approx(0.05)
@@ -283,12 +290,9 @@ def _two_returns(number: str, first: str, second: str) -> bytes:
 
 
 def test_each_return_of_a_message_is_counted_and_approved(
-    statistics: None, trade_parties: dict[str, Any]
+    trade_parties: dict[str, Any], declared_export: ExportInventory
 ) -> None:
-    agent = trade_parties["4206960002"]["user"]
-    messages_receive(actor=agent, files=[("e.xml", EXPORT)])
-    declare(list(Message.objects.all()))
-    inventory = ExportInventory.objects.get()
+    agent, inventory = trade_parties["4206960002"]["user"], declared_export
     # Four tins: 3 + 3 in one message is too many, the second return is the one refused.
     (refused,) = messages_receive(
         actor=agent, files=[("r.xml", _two_returns(inventory.invt_no, "3", "3"))]
@@ -309,12 +313,9 @@ def test_each_return_of_a_message_is_counted_and_approved(
 
 
 def test_a_return_approved_and_one_pending_in_the_same_message(
-    statistics: None, trade_parties: dict[str, Any]
+    trade_parties: dict[str, Any], declared_export: ExportInventory
 ) -> None:
-    agent = trade_parties["4206960002"]["user"]
-    messages_receive(actor=agent, files=[("e.xml", EXPORT)])
-    declare(list(Message.objects.all()))
-    inventory = ExportInventory.objects.get()
+    agent, inventory = trade_parties["4206960002"]["user"], declared_export
     (sent,) = messages_receive(
         actor=agent, files=[("s.xml", _two_returns(inventory.invt_no, "1", "2"))]
     )

@@ -23,7 +23,14 @@ from hanjiang.crossborder.models import (
     Payment,
     Waybill,
 )
-from hanjiang.crossborder.signing import sign
+from hanjiang.crossborder.signing import Sm2Sm3Signer, certificate_summary, sign
+from hanjiang.crossborder.tests.conftest import (
+    SM2_CERTIFICATE,
+    SM2_KEY,
+    declare_trade,
+    rsa_signer,
+    with_validity,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -32,21 +39,10 @@ def _send(parties: dict[str, Any], code: str, files: list[tuple[str, bytes]]) ->
     return messages_receive(actor=parties[code]["user"], files=files)
 
 
-def _declare_trade(parties: dict[str, Any], messages: dict[str, bytes]) -> None:
-    for sender, message in (
-        ("4206960002", "311"),
-        ("4206960003", "411"),
-        ("4206960004", "511"),
-        ("4206960002", "621"),
-    ):
-        outcome = _send(parties, sender, [(f"CEB{message}.xml", messages[message])])[0]
-        assert (outcome.status, [p.code for p in outcome.checked.errors]) == ("accepted", [])
-
-
 def test_a_trade_is_declared_and_stored(
     trade_parties: dict[str, Any], trade_messages: dict[str, bytes]
 ) -> None:
-    _declare_trade(trade_parties, trade_messages)
+    declare_trade(trade_parties, trade_messages)
     order = Order.objects.get()
     assert (order.order_no, order.actural_paid, order.declared_on.isoformat()) == (
         "XYTEST2026110500001",
@@ -219,12 +215,10 @@ def test_only_enterprises_with_approved_filings_send(
 def test_a_signed_message_names_a_certificate_the_sender_filed(
     trade_parties: dict[str, Any], trade_messages: dict[str, bytes], signer: Any
 ) -> None:
-    from hanjiang.crossborder.signing import Sm2Sm3Signer
-    from hanjiang.crossborder.tests.test_signing import CERTIFICATE, KEY
 
     unsigned = trade_messages["311"]
     # the e-commerce enterprise filed the test signer's certificate: signed with another, refused
-    other = sign(unsigned, Sm2Sm3Signer(KEY, CERTIFICATE))
+    other = sign(unsigned, Sm2Sm3Signer(SM2_KEY, SM2_CERTIFICATE))
     (outcome,) = _send(trade_parties, "4206960002", [("o.xml", other)])
     assert [(p.code, p.path, str(p.message)) for p in outcome.checked.problems] == [
         (
@@ -250,8 +244,6 @@ def test_a_signed_message_names_a_certificate_the_sender_filed(
 def test_a_certificate_outside_its_validity_is_refused(
     trade_parties: dict[str, Any], trade_messages: dict[str, bytes]
 ) -> None:
-    from hanjiang.crossborder.signing import certificate_summary
-    from hanjiang.crossborder.tests.conftest import rsa_signer
 
     for days, code in (((-3650, -1), "certificate_expired"), ((0, 36500), None)):
         signer = rsa_signer("测试证书（测试数据）", days)
@@ -272,18 +264,14 @@ def test_a_certificate_that_cannot_be_read_is_refused(
 
     from asn1crypto import pem
 
-    from hanjiang.crossborder.signing import Sm2Sm3Signer
-    from hanjiang.crossborder.tests.conftest import with_validity
-    from hanjiang.crossborder.tests.test_signing import CERTIFICATE, KEY
-
     # KeyInfo is not signed: an SM2 signature still verifies with a certificate whose key is the
     # same but whose validity no reader takes (here: a time without its zone).
-    _kind, _headers, der = pem.unarmor(CERTIFICATE)
+    _kind, _headers, der = pem.unarmor(SM2_CERTIFICATE)
     crafted = base64.b64encode(with_validity(der, b"20200101000000Z", b"20991231000000"))
     signed = re.sub(
         rb"(<ds:X509Certificate>)[^<]*(</ds:X509Certificate>)",
         lambda found: found.group(1) + crafted + found.group(2),
-        sign(trade_messages["311"], Sm2Sm3Signer(KEY, CERTIFICATE)),
+        sign(trade_messages["311"], Sm2Sm3Signer(SM2_KEY, SM2_CERTIFICATE)),
     )
     assert check(signed).valid
     (outcome,) = _send(trade_parties, "4206960002", [("o.xml", signed)])

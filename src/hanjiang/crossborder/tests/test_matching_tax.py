@@ -13,7 +13,7 @@ from hanjiang.crossborder import tax
 from hanjiang.crossborder.intake import messages_receive
 from hanjiang.crossborder.matching import trade_of
 from hanjiang.crossborder.models import Order, TaxPolicy
-from hanjiang.crossborder.tests.test_intake import _declare_trade
+from hanjiang.crossborder.tests.conftest import declare_trade
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def _results(order: Order) -> dict[str, bool | None]:
 def test_a_complete_trade_passes_every_rule(
     trade_parties: dict[str, Any], trade_messages: dict[str, bytes]
 ) -> None:
-    _declare_trade(trade_parties, trade_messages)
+    declare_trade(trade_parties, trade_messages)
     trade = trade_of(Order.objects.get())
     assert trade.complete
     assert {r.code: r.passed for r in trade.results} == {
@@ -75,7 +75,7 @@ def test_broken_trades_name_the_failed_rule(
     messages["511"] = messages["511"].replace(
         "樊城区测试路1号".encode(), "樊城区测试路2号".encode()
     )
-    _declare_trade(trade_parties, messages)
+    declare_trade(trade_parties, messages)
     results = _results(Order.objects.get())
     assert [code for code, passed in results.items() if passed is False] == [
         "paid_equals_payment",
@@ -150,7 +150,7 @@ def test_the_bulk_check_agrees_with_the_check_of_each_trade(
 
     messages = dict(trade_messages)
     messages["511"] = messages["511"].replace("测试路1号".encode(), "测试路9号".encode())
-    _declare_trade(trade_parties, messages)
+    declare_trade(trade_parties, messages)
     second = (
         trade_messages["311"]
         .replace(b"6D3A1C52-0B9E-4F4B-8E3A-2C1F5A7B9D10", b"5D3A1C52-0B9E-4F4B-8E3A-2C1F5A7B9D15")

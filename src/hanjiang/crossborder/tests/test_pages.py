@@ -12,10 +12,19 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from hanjiang.accounts.models import Role
 from hanjiang.core.models import AuditEntry
-from hanjiang.crossborder.models import Filing, GoodsRecord, Inventory, Order
-from hanjiang.crossborder.tests.conftest import certificate_pem
-from hanjiang.crossborder.tests.test_intake import _declare_trade
+from hanjiang.crossborder.exchange import declare
+from hanjiang.crossborder.intake import messages_receive
+from hanjiang.crossborder.models import Filing, GoodsRecord, Inventory, Message, Order
+from hanjiang.crossborder.signing import certificate_summary
+from hanjiang.crossborder.tests.conftest import (
+    EXPORT,
+    SM2_CERTIFICATE,
+    certificate_pem,
+    declare_trade,
+)
+from hanjiang.registry.models import Division
 from hanjiang.registry.tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -121,7 +130,7 @@ def test_uploading_on_the_workbench(
 def test_the_trade_page_masks_and_reveals_with_an_audit_entry(
     trade_parties: dict[str, Any], trade_messages: dict[str, bytes], client_for: Any
 ) -> None:
-    _declare_trade(trade_parties, trade_messages)
+    declare_trade(trade_parties, trade_messages)
     order = Order.objects.get()
     declarer = client_for(trade_parties["4206960002"]["user"])
     page = declarer.get(f"/crossborder/trades/{order.pk}/")
@@ -184,7 +193,7 @@ def test_the_city_overview(
     users: dict[str, Any],
     client_for: Any,
 ) -> None:
-    _declare_trade(trade_parties, trade_messages)
+    declare_trade(trade_parties, trade_messages)
     page = client_for(users["city_admin"]).get("/crossborder/")
     month, cells = page.context["months"][0]
     assert month == "2026-11"
@@ -201,15 +210,7 @@ def test_the_city_downloads_the_declarations_as_excel(
 ) -> None:
     from openpyxl import load_workbook
 
-    from hanjiang.accounts.models import Role
-    from hanjiang.crossborder.exchange import declare
-    from hanjiang.crossborder.intake import messages_receive
-    from hanjiang.crossborder.models import Message
-    from hanjiang.crossborder.tests.test_export import EXPORT
-    from hanjiang.registry.models import Division
-    from hanjiang.registry.tests.factories import OrganisationFactory, UserFactory
-
-    _declare_trade(trade_parties, trade_messages)
+    declare_trade(trade_parties, trade_messages)
     messages_receive(actor=trade_parties["4206960002"]["user"], files=[("e.xml", EXPORT)])
     declare(list(Message.objects.order_by("received_at", "id")))
 
@@ -268,8 +269,6 @@ def test_the_city_downloads_the_declarations_as_excel(
 def test_an_enterprise_files_its_signing_certificates(
     users: dict[str, Any], client_for: Any, own_organisation: Any, signer: Any
 ) -> None:
-    from hanjiang.crossborder.signing import certificate_summary
-    from hanjiang.crossborder.tests.test_signing import CERTIFICATE
 
     enterprise = client_for(users["enterprise"])
     filing = {
@@ -278,7 +277,7 @@ def test_an_enterprise_files_its_signing_certificates(
         "roles": ["enterprise", "agent"],
         "modes": ["9610"],
     }
-    sm2 = CERTIFICATE.decode("ascii")
+    sm2 = SM2_CERTIFICATE.decode("ascii")
     expired = certificate_pem((-3650, -1), "过期证书（测试数据）")
     broken = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
     refused = enterprise.post("/crossborder/filing/", filing | {"certificates": sm2 + broken})

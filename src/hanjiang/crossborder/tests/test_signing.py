@@ -22,18 +22,16 @@ from hanjiang.crossborder.exchange import Simulator, declare, unwrap
 from hanjiang.crossborder.messages import check
 from hanjiang.crossborder.models import Inventory, Message
 from hanjiang.crossborder.signing import DS, RSA_SHA1, SM2_SM3, SM3, Sm2Sm3Signer, sign
-from hanjiang.crossborder.tests.test_intake import _declare_trade
+from hanjiang.crossborder.tests.conftest import SM2_CERTIFICATE, SM2_KEY, declare_trade
 
 DATA = Path(__file__).resolve().parent / "data"
 ORDER = (DATA / "CEB311-synthetic.xml").read_bytes()
-KEY = (DATA / "sm2" / "test-key.pem").read_bytes()
-CERTIFICATE = (DATA / "sm2" / "test-certificate.pem").read_bytes()
 SIGNATURE = "/ceb:CEB311Message/ds:Signature"
 
 
 @pytest.fixture(scope="module")
 def sm2_signer() -> Sm2Sm3Signer:
-    return Sm2Sm3Signer(KEY, CERTIFICATE)
+    return Sm2Sm3Signer(SM2_KEY, SM2_CERTIFICATE)
 
 
 def _ds(root: etree._Element, path: str) -> etree._Element:
@@ -126,7 +124,7 @@ def test_the_signer_takes_only_an_sm2_key_with_its_own_certificate(signer: Any) 
         base64.encodebytes(signer.certificate_der).strip()
     )
     with pytest.raises(ValueError, match="not the private key's"):
-        Sm2Sm3Signer(KEY, rsa_certificate)
+        Sm2Sm3Signer(SM2_KEY, rsa_certificate)
     with pytest.raises(ValueError, match="SM2 private key"):
         Sm2Sm3Signer(
             signer.key.private_bytes(
@@ -134,7 +132,7 @@ def test_the_signer_takes_only_an_sm2_key_with_its_own_certificate(signer: Any) 
                 serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption(),
             ),
-            CERTIFICATE,
+            SM2_CERTIFICATE,
         )
 
 
@@ -156,7 +154,7 @@ def test_the_platform_signs_what_its_sender_did_not(
     settings.CROSSBORDER_SIGNING_KEY = str(DATA / "sm2" / "test-key.pem")
     settings.CROSSBORDER_SIGNING_CERTIFICATE = str(DATA / "sm2" / "test-certificate.pem")
     Recording.sent.clear()
-    _declare_trade(trade_parties, trade_messages)  # the inventory (621) comes signed (RSA-SHA1)
+    declare_trade(trade_parties, trade_messages)  # the inventory (621) comes signed (RSA-SHA1)
     declare(list(Message.objects.order_by("received_at", "id")))
     methods = {}
     for envelope in Recording.sent:
@@ -175,9 +173,9 @@ def test_certificates_are_read_block_by_block() -> None:
     from hanjiang.crossborder.signing import read_certificates
     from hanjiang.crossborder.tests.conftest import certificate_pem, with_validity
 
-    good = CERTIFICATE.decode("ascii")
+    good = SM2_CERTIFICATE.decode("ascii")
     rsa = certificate_pem((0, 365))
-    _kind, _headers, der = pem.unarmor(CERTIFICATE)
+    _kind, _headers, der = pem.unarmor(SM2_CERTIFICATE)
     no_zone = with_validity(der, b"20200101000000Z", b"20991231000000")
     year_zero = with_validity(der, b"20200101000000Z", b"00000101000000Z")
     texts = {

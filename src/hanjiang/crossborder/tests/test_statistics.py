@@ -11,7 +11,7 @@ import pytest
 from hanjiang.crossborder import statistics as figures
 from hanjiang.crossborder.exchange import declare
 from hanjiang.crossborder.models import Message
-from hanjiang.crossborder.tests.test_intake import _declare_trade
+from hanjiang.crossborder.tests.conftest import declare_trade
 from hanjiang.reporting.models import DataValue
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def test_concluded_trade_is_counted_and_reaches_the_plan(
     from hanjiang.plans.progress import plan_progress
 
     plan = plan_load_file(DATA_DIR / "xiangyang-2021-2025.yaml").plan
-    _declare_trade(trade_parties, trade_messages)
+    declare_trade(trade_parties, trade_messages)
     assert figures.breakdown() == {
         "mode": {},
         "month": {},
