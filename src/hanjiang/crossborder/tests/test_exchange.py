@@ -177,6 +177,13 @@ def _request(code: str, signer: Any, invt_no: str, **replace: bytes) -> bytes:
     return sign(data, signer)
 
 
+def _two_back(signer: Any, invt_no: str, guid_end: str) -> bytes:
+    """A second return (its guid ending `guid_end`) of both tins of the inventory's first item."""
+    return _request(
+        "625", signer, invt_no, **{"<ceb:qty>1<": b"<ceb:qty>2<", "1F02": guid_end.encode()}
+    )
+
+
 def test_a_return_and_a_cancellation_change_the_inventory_and_the_statistics(
     trade_parties: dict[str, Any], trade_messages: dict[str, bytes], signer: Any
 ) -> None:
@@ -215,18 +222,7 @@ def test_a_return_and_a_cancellation_change_the_inventory_and_the_statistics(
     # 2 × 149.25 + 60, less one returned tin at 149.25
     assert breakdown(2026)["mode"] == {"9610": Decimal("209.25000")}
     again = messages_receive(
-        actor=agent,
-        files=[
-            (
-                "r2.xml",
-                _request(
-                    "625",
-                    signer,
-                    inventory.invt_no,
-                    **{"<ceb:qty>1<": b"<ceb:qty>2<", "1F02": b"1F03"},
-                ),
-            )
-        ],
+        actor=agent, files=[("r2.xml", _two_back(signer, inventory.invt_no, "1F03"))]
     )[0]
     assert [(p.code, p.path) for p in again.checked.errors] == [
         ("return_exceeds", "/ceb:CEB625Message/ceb:InvtRefund/ceb:InvtRefundList/ceb:qty")
@@ -300,18 +296,7 @@ def test_only_the_parties_return_once_and_a_rejection_stays(
     )
     # one tin is being returned, not yet decided: two more cannot be
     (more,) = messages_receive(
-        actor=agent,
-        files=[
-            (
-                "r2.xml",
-                _request(
-                    "625",
-                    signer,
-                    inventory.invt_no,
-                    **{"<ceb:qty>1<": b"<ceb:qty>2<", "1F02": b"1F04"},
-                ),
-            )
-        ],
+        actor=agent, files=[("r2.xml", _two_back(signer, inventory.invt_no, "1F04"))]
     )
     assert [p.code for p in more.checked.errors] == ["return_exceeds"]
     sent = Simulator().send(
